@@ -30,21 +30,34 @@ struct Vocab {
   bool add_bos = true;               // tokenizer.ggml.add_bos_token
   bool add_eos = false;              // tokenizer.ggml.add_eos_token
   bool add_space_prefix = true;      // tokenizer.ggml.add_space_prefix
+  // llama.cpp drops the whitespace that follows most special tokens in
+  // Phi-3 models (it recognises them by general.name), so the "\n" after
+  // "<|user|>" yields no token. LoadVocab sets this; spm_tokenizer.cc has the
+  // exact token set.
+  bool rstrip_after_special = false;
 };
 
 // Reads the tokenizer.ggml.* keys, with llama.cpp's defaults for absent ones.
 // An unsupported tokenizer model is an error naming it.
 Result<Vocab> LoadVocab(const gguf::File& file);
 
+// Checks what Tokenizer::Create relies on: array lengths agree, special ids
+// are in range (or -1), add_bos/add_eos have a token to add.
+Status ValidateVocab(const Vocab& vocab);
+
 class Tokenizer {
  public:
+  // Fails on a vocabulary that ValidateVocab rejects, on duplicate token
+  // texts, and (Unsupported) on a model other than "llama".
   static Result<std::unique_ptr<Tokenizer>> Create(Vocab vocab);
   virtual ~Tokenizer() = default;
 
   // Text to ids. add_bos prepends BOS when the vocabulary asks for it
-  // (Vocab::add_bos). parse_special recognises the text of control and
-  // user-defined tokens (e.g. "<s>") as those tokens; otherwise they are
-  // tokenized as plain text.
+  // (Vocab::add_bos). parse_special recognises the text of control, unknown
+  // and user-defined tokens (e.g. "<s>") as those tokens; otherwise control
+  // and unknown tokens are tokenized as plain text. As in llama.cpp,
+  // user-defined tokens are split out even without parse_special, and
+  // add_bos also appends EOS when Vocab::add_eos asks for it.
   virtual Result<std::vector<int32_t>> Encode(std::string_view text, bool add_bos,
                                               bool parse_special) const = 0;
 
@@ -59,10 +72,20 @@ class Tokenizer {
   int32_t eos() const { return vocab_.eos; }
   // End of generation: EOS or another end-of-turn control token.
   bool IsEndOfGeneration(int32_t id) const;
+  // kUndefined for ids outside the vocabulary.
+  TokenType type(int32_t id) const {
+    if (id < 0 || id >= n_vocab()) return TokenType::kUndefined;
+    return static_cast<TokenType>(vocab_.types[static_cast<size_t>(id)]);
+  }
 
  protected:
-  explicit Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {}
+  // Applies llama.cpp's load-time fix-ups to the (validated) vocabulary:
+  // fills in absent scores and types, and marks end-of-generation tokens
+  // (found by their text, e.g. "<|end|>") as CONTROL. vocab() returns the
+  // result.
+  explicit Tokenizer(Vocab vocab);
   Vocab vocab_;
+  std::vector<uint8_t> eog_;  // [n_vocab] 1 for end-of-generation tokens
 };
 
 // Turns a stream of ids into text that is always valid UTF-8: bytes of a

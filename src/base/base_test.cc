@@ -1,0 +1,67 @@
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "src/base/mapped_file.h"
+#include "src/base/sha256.h"
+#include "src/base/status.h"
+#include "src/base/thread_pool.h"
+
+namespace lithium {
+namespace {
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(Sha256::Hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256::Hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(Sha256::Hex(m.data(), m.size()),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  // Incremental updates across block boundaries equal one update.
+  std::string big(1000, 'x');
+  Sha256 h;
+  for (size_t i = 0; i < big.size(); i += 7) h.Update(big.data() + i, std::min<size_t>(7, big.size() - i));
+  EXPECT_EQ(h.FinishHex(), Sha256::Hex(big.data(), big.size()));
+}
+
+TEST(Status, ResultCarriesValueOrError) {
+  Result<int> ok = 5;
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.value(), 5);
+  Result<int> bad = Status::Invalid("broken");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(bad.status().WithContext("file.gguf").message(), "file.gguf: broken");
+}
+
+TEST(MappedFile, OpensAndReportsMissing) {
+  std::string path = ::testing::TempDir() + "/mapped_file_test.bin";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("hello", f);
+  std::fclose(f);
+  auto m = MappedFile::Open(path);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->size(), 5u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>((*m)->data()), 5), "hello");
+  auto missing = MappedFile::Open(path + ".nope");
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(".nope"), std::string::npos);
+}
+
+TEST(ThreadPool, CoversEveryIndexOnce) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (size_t n : {0, 1, 5, 64, 1001}) {
+      std::vector<std::atomic<int>> hits(n);
+      pool.ParallelFor(n, 4, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) hits[i]++;
+      });
+      for (size_t i = 0; i < n; ++i) EXPECT_EQ(hits[i].load(), 1) << threads << " " << n << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lithium

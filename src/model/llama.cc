@@ -1,0 +1,145 @@
+// The llama forward pass (Touvron et al. 2023), one step per comment, for a
+// chunk of T tokens appended to one sequence. Activations are row-major
+// [T, width]. Threads split independent outputs only: matrix rows and
+// (token, head) pairs of attention.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "src/base/half.h"
+#include "src/kernels/math.h"
+#include "src/model/model.h"
+
+namespace lithium::model {
+namespace {
+
+// Rows per thread task: enough to amortise the handoff.
+constexpr size_t kRowGrain = 16;
+
+void Matmul(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w, const float* x,
+            size_t n_tokens, float* y) {
+  pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
+    ops.matmul(w, x, n_tokens, y, w.rows, r0, r1);
+  });
+}
+
+// Looks up one embedding row as float (exact widening of F16/BF16).
+void EmbeddingRow(const kernels::Weights& e, int32_t token, float* out) {
+  const uint8_t* row = static_cast<const uint8_t*>(e.data) + size_t(token) * e.row_bytes;
+  for (size_t i = 0; i < e.cols; ++i) {
+    uint16_t h;
+    switch (static_cast<gguf::TensorType>(e.type)) {
+      case gguf::TensorType::kF32: std::memcpy(&out[i], row + 4 * i, 4); break;
+      case gguf::TensorType::kF16: std::memcpy(&h, row + 2 * i, 2); out[i] = F16ToF32(h); break;
+      default: std::memcpy(&h, row + 2 * i, 2); out[i] = Bf16ToF32(h); break;
+    }
+  }
+}
+
+// cos/sin of pos * base^(-2i/n_rot) for i < n_rot/2, computed in double with
+// the project's own functions and rounded once, so every platform agrees.
+void RopeAngles(const Config& c, int64_t pos, float* cos_sin) {
+  const double log_base = kernels::LogD(double(c.rope_freq_base));
+  for (int64_t i = 0; i < c.n_rot / 2; ++i) {
+    double inv_freq = kernels::ExpD(-double(2 * i) / double(c.n_rot) * log_base);
+    double s, co;
+    kernels::SinCosD(double(pos) * inv_freq, &s, &co);
+    cos_sin[2 * i] = float(co);
+    cos_sin[2 * i + 1] = float(s);
+  }
+}
+
+}  // namespace
+
+Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
+                  const kernels::Ops& ops, ThreadPool& pool, std::vector<float>* logits) {
+  const Config& c = model.config();
+  const Weights& w = model.weights();
+  const size_t T = tokens.size();
+  if (T == 0) return Status::Invalid("no tokens to evaluate");
+  const int64_t pos0 = cache.n_past_;
+  if (pos0 + int64_t(T) > cache.n_ctx()) {
+    return Status::OutOfRange("context overflow: " + std::to_string(pos0 + int64_t(T)) +
+                              " tokens exceed the context size " + std::to_string(cache.n_ctx()) +
+                              " (raise it with -c, up to the model's " + std::to_string(c.n_ctx_train) + ")");
+  }
+  for (int32_t t : tokens) {
+    if (t < 0 || t >= c.n_vocab) {
+      return Status::Invalid("token id " + std::to_string(t) + " is outside the vocabulary [0, " +
+                             std::to_string(c.n_vocab) + ")");
+    }
+  }
+
+  const size_t d = size_t(c.n_embd), qd = size_t(c.q_dim()), kvd = size_t(c.kv_dim());
+  const size_t hd = size_t(c.head_dim), ff = size_t(c.n_ff);
+  const size_t group = size_t(c.n_head / c.n_head_kv);  // query heads per kv head
+  std::vector<float> x(T * d);          // residual stream [T, d]
+  std::vector<float> xb(T * d);         // normed input [T, d]
+  std::vector<float> q(T * qd);         // queries [T, n_head * head_dim]
+  std::vector<float> att(T * qd);       // attention output [T, q_dim]
+  std::vector<float> proj(T * d);       // output projections [T, d]
+  std::vector<float> gate(T * ff), up(T * ff);  // feed-forward [T, n_ff]
+  std::vector<float> cos_sin(T * size_t(c.n_rot));  // per token [n_rot/2][cos, sin]
+
+  // Token embeddings.
+  for (size_t t = 0; t < T; ++t) EmbeddingRow(w.token_embd, tokens[t], &x[t * d]);
+  for (size_t t = 0; t < T; ++t) RopeAngles(c, pos0 + int64_t(t), &cos_sin[t * size_t(c.n_rot)]);
+  const float scale = 1.0f / __builtin_sqrtf(float(hd));
+
+  for (int64_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& lw = w.layers[size_t(l)];
+
+    // Attention block: xb = RMSNorm(x) * attn_norm.
+    for (size_t t = 0; t < T; ++t) ops.rmsnorm(&x[t * d], lw.attn_norm, d, c.rms_eps, &xb[t * d]);
+
+    // Projections; keys and values go straight into the cache.
+    Matmul(ops, pool, lw.wq, xb.data(), T, q.data());
+    std::vector<float> k(T * kvd), v(T * kvd);
+    Matmul(ops, pool, lw.wk, xb.data(), T, k.data());
+    Matmul(ops, pool, lw.wv, xb.data(), T, v.data());
+
+    // Rotary position embedding of queries and keys.
+    for (size_t t = 0; t < T; ++t) {
+      const float* cs = &cos_sin[t * size_t(c.n_rot)];
+      const bool neox = c.rope_style == RopeStyle::kNeox;
+      ops.rope(&q[t * qd], size_t(c.n_head), hd, size_t(c.n_rot), cs, neox);
+      ops.rope(&k[t * kvd], size_t(c.n_head_kv), hd, size_t(c.n_rot), cs, neox);
+      std::memcpy(cache.k(l, pos0 + int64_t(t)), &k[t * kvd], kvd * 4);
+      std::memcpy(cache.v(l, pos0 + int64_t(t)), &v[t * kvd], kvd * 4);
+    }
+
+    // Causal grouped-query attention: token t sees positions 0 .. pos0 + t.
+    pool.ParallelFor(T * size_t(c.n_head), 1, [&](size_t b, size_t e) {
+      std::vector<float> scores(size_t(pos0) + T);
+      for (size_t i = b; i < e; ++i) {
+        const size_t t = i / size_t(c.n_head), h = i % size_t(c.n_head);
+        const size_t kvh = h / group;
+        const size_t n_keys = size_t(pos0) + t + 1;
+        ops.attention(&q[t * qd + h * hd], cache.k(l, 0) + kvh * hd, cache.v(l, 0) + kvh * hd, kvd,
+                      n_keys, hd, scale, scores.data(), &att[t * qd + h * hd]);
+      }
+    });
+
+    // Output projection and residual: x += Wo att.
+    Matmul(ops, pool, lw.wo, att.data(), T, proj.data());
+    ops.add(x.data(), proj.data(), T * d);
+
+    // Feed-forward block (SwiGLU): x += W_down (silu(W_gate xb) * W_up xb).
+    for (size_t t = 0; t < T; ++t) ops.rmsnorm(&x[t * d], lw.ffn_norm, d, c.rms_eps, &xb[t * d]);
+    Matmul(ops, pool, lw.w_gate, xb.data(), T, gate.data());
+    Matmul(ops, pool, lw.w_up, xb.data(), T, up.data());
+    ops.swiglu(gate.data(), up.data(), T * ff, gate.data());
+    Matmul(ops, pool, lw.w_down, gate.data(), T, proj.data());
+    ops.add(x.data(), proj.data(), T * d);
+  }
+  cache.n_past_ = pos0 + int64_t(T);
+
+  // Final norm and the vocabulary projection, for the last token only.
+  std::vector<float> last(d);
+  ops.rmsnorm(&x[(T - 1) * d], w.output_norm, d, c.rms_eps, last.data());
+  logits->resize(size_t(c.n_vocab));
+  Matmul(ops, pool, w.output, last.data(), 1, logits->data());
+  return Status::Ok();
+}
+
+}  // namespace lithium::model

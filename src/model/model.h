@@ -1,0 +1,65 @@
+// A loaded model: configuration and weights, read-only and shareable across
+// sequences and threads. A KvCache holds one sequence's state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "src/base/status.h"
+#include "src/base/thread_pool.h"
+#include "src/gguf/gguf.h"
+#include "src/kernels/kernels.h"
+#include "src/model/config.h"
+#include "src/model/weights.h"
+
+namespace lithium::model {
+
+class Model {
+ public:
+  static Result<std::unique_ptr<Model>> Load(std::shared_ptr<const gguf::File> file);
+
+  const Config& config() const { return config_; }
+  const Weights& weights() const { return weights_; }
+  const gguf::File& file() const { return *file_; }
+  // Number of weight parameters (elements of every tensor).
+  int64_t n_params() const;
+
+ private:
+  Model() = default;
+  std::shared_ptr<const gguf::File> file_;
+  Config config_;
+  Weights weights_;
+};
+
+// The keys and values of one sequence, float32, [layer][position][kv_dim].
+class KvCache {
+ public:
+  KvCache(const Config& cfg, int64_t n_ctx);
+  int64_t n_ctx() const { return n_ctx_; }
+  int64_t n_past() const { return n_past_; }
+  // Forget positions >= n (prefix reuse, multi-turn edits).
+  void Truncate(int64_t n) { if (n < n_past_) n_past_ = n < 0 ? 0 : n; }
+
+  float* k(int64_t layer, int64_t pos) { return k_.data() + (layer * n_ctx_ + pos) * kv_dim_; }
+  float* v(int64_t layer, int64_t pos) { return v_.data() + (layer * n_ctx_ + pos) * kv_dim_; }
+  int64_t kv_dim() const { return kv_dim_; }
+
+ private:
+  int64_t n_ctx_, kv_dim_;
+  int64_t n_past_ = 0;
+  std::vector<float> k_, v_;
+  friend Status RunForward(const Model&, KvCache&, std::span<const int32_t>, const kernels::Ops&,
+                           ThreadPool&, std::vector<float>*);
+};
+
+// Appends `tokens` to the sequence in `cache` (positions n_past ...) and
+// writes the logits of the last token to `logits` (n_vocab floats). The bits
+// depend only on the tokens and their positions: not on how a prompt is
+// split across calls, the thread count or the kernel target.
+Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
+                  const kernels::Ops& ops, ThreadPool& pool, std::vector<float>* logits);
+
+}  // namespace lithium::model

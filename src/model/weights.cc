@@ -1,0 +1,111 @@
+#include "src/model/weights.h"
+
+#include <string>
+
+namespace lithium::model {
+namespace {
+
+bool IsFloatType(uint32_t t) {
+  return t == uint32_t(gguf::TensorType::kF32) || t == uint32_t(gguf::TensorType::kF16) ||
+         t == uint32_t(gguf::TensorType::kBF16);
+}
+
+std::string ShapeString(const std::vector<uint64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+const char* TypeName(uint32_t t) {
+  const char* n = gguf::TensorTypeName(t);
+  return n ? n : "unknown";
+}
+
+class Finder {
+ public:
+  explicit Finder(const gguf::File& f) : f_(f) {}
+
+  // A matrix with ggml dims {cols, rows}: rows of `cols` contiguous values.
+  Result<kernels::Weights> Matrix(const std::string& name, int64_t rows, int64_t cols) {
+    const gguf::TensorInfo* t = f_.FindTensor(name);
+    if (!t) return Status::Invalid("missing tensor '" + name + "'");
+    if (t->dims.size() != 2 || int64_t(t->dims[0]) != cols || int64_t(t->dims[1]) != rows) {
+      return Status::Invalid("tensor '" + name + "' has shape " + ShapeString(t->dims) + ", expected [" +
+                             std::to_string(cols) + ", " + std::to_string(rows) + "]");
+    }
+    if (!IsFloatType(t->type)) {
+      return Status::Unsupported("tensor '" + name + "' has type " + TypeName(t->type) +
+                                 ", not yet supported (F32, F16, BF16)");
+    }
+    const size_t elem = t->type == uint32_t(gguf::TensorType::kF32) ? 4 : 2;
+    if (reinterpret_cast<uintptr_t>(t->data) % elem != 0) {
+      return Status::Invalid("tensor '" + name + "' data is not " + std::to_string(elem) + "-byte aligned");
+    }
+    kernels::Weights w;
+    w.data = t->data;
+    w.type = t->type;
+    w.rows = size_t(rows);
+    w.cols = size_t(cols);
+    w.row_bytes = size_t(t->n_bytes / uint64_t(rows));
+    return w;
+  }
+
+  // A float32 vector of n values (norm weights).
+  Result<const float*> Vector(const std::string& name, int64_t n) {
+    const gguf::TensorInfo* t = f_.FindTensor(name);
+    if (!t) return Status::Invalid("missing tensor '" + name + "'");
+    if (t->dims.size() != 1 || int64_t(t->dims[0]) != n) {
+      return Status::Invalid("tensor '" + name + "' has shape " + ShapeString(t->dims) + ", expected [" +
+                             std::to_string(n) + "]");
+    }
+    if (t->type != uint32_t(gguf::TensorType::kF32)) {
+      return Status::Unsupported("tensor '" + name + "' has type " + TypeName(t->type) + ", expected F32");
+    }
+    if (reinterpret_cast<uintptr_t>(t->data) % alignof(float) != 0) {
+      return Status::Invalid("tensor '" + name + "' is not 4-byte aligned");
+    }
+    return reinterpret_cast<const float*>(t->data);
+  }
+
+ private:
+  const gguf::File& f_;
+};
+
+}  // namespace
+
+Result<Weights> LoadWeights(const gguf::File& file, Config* cfg) {
+  Finder find(file);
+  Weights w;
+  const gguf::TensorInfo* emb = file.FindTensor("token_embd.weight");
+  if (!emb) return Status::Invalid("missing tensor 'token_embd.weight'");
+  if (emb->dims.size() != 2 || emb->dims[1] < 1 || emb->dims[1] > (1u << 24)) {
+    return Status::Invalid("tensor 'token_embd.weight' has shape " + ShapeString(emb->dims));
+  }
+  cfg->n_vocab = int64_t(emb->dims[1]);
+  const int64_t d = cfg->n_embd;
+  LI_ASSIGN_OR_RETURN(w.token_embd, find.Matrix("token_embd.weight", cfg->n_vocab, d));
+  LI_ASSIGN_OR_RETURN(w.output_norm, find.Vector("output_norm.weight", d));
+  if (file.FindTensor("output.weight")) {
+    LI_ASSIGN_OR_RETURN(w.output, find.Matrix("output.weight", cfg->n_vocab, d));
+  } else {
+    w.output = w.token_embd;  // tied embeddings
+    w.tied_output = true;
+  }
+  w.layers.resize(size_t(cfg->n_layer));
+  for (int64_t i = 0; i < cfg->n_layer; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    LayerWeights& l = w.layers[size_t(i)];
+    LI_ASSIGN_OR_RETURN(l.attn_norm, find.Vector(p + "attn_norm.weight", d));
+    LI_ASSIGN_OR_RETURN(l.wq, find.Matrix(p + "attn_q.weight", cfg->q_dim(), d));
+    LI_ASSIGN_OR_RETURN(l.wk, find.Matrix(p + "attn_k.weight", cfg->kv_dim(), d));
+    LI_ASSIGN_OR_RETURN(l.wv, find.Matrix(p + "attn_v.weight", cfg->kv_dim(), d));
+    LI_ASSIGN_OR_RETURN(l.wo, find.Matrix(p + "attn_output.weight", d, cfg->q_dim()));
+    LI_ASSIGN_OR_RETURN(l.ffn_norm, find.Vector(p + "ffn_norm.weight", d));
+    LI_ASSIGN_OR_RETURN(l.w_gate, find.Matrix(p + "ffn_gate.weight", cfg->n_ff, d));
+    LI_ASSIGN_OR_RETURN(l.w_up, find.Matrix(p + "ffn_up.weight", cfg->n_ff, d));
+    LI_ASSIGN_OR_RETURN(l.w_down, find.Matrix(p + "ffn_down.weight", d, cfg->n_ff));
+  }
+  return w;
+}
+
+}  // namespace lithium::model

@@ -1,0 +1,51 @@
+// lithium: deterministic local inference. Subcommands are thin: they parse
+// flags, call the library and print.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#if !defined(LITHIUM_NO_THREADS)
+#include <thread>
+#endif
+
+#include "tools/lithium/commands.h"
+
+namespace lithium::cli {
+
+int DefaultThreads() {
+#if defined(LITHIUM_NO_THREADS)
+  return 1;
+#else
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : int(n);
+#endif
+}
+
+}  // namespace lithium::cli
+
+namespace {
+
+const char* kUsage =
+    "lithium: deterministic local inference for small language models\n"
+    "\n"
+    "usage: lithium COMMAND [options]   (lithium COMMAND --help for its options)\n"
+    "\n"
+    "commands:\n"
+    "  run        generate text from a prompt; --format json prints the result with its fingerprint\n"
+    "  inspect    show a GGUF file's metadata, tensors and hyperparameters\n"
+    "  tokenize   print the token ids of a text as a JSON array\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "run") return lithium::cli::CmdRun(argc, argv);
+  if (cmd == "inspect") return lithium::cli::CmdInspect(argc, argv);
+  if (cmd == "tokenize") return lithium::cli::CmdTokenize(argc, argv);
+  std::fprintf(stderr, "lithium: unknown command '%s' (see lithium --help)\n", cmd.c_str());
+  return 2;
+}
