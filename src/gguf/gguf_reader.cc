@@ -130,18 +130,18 @@ class Parser {
   Status ReadValue(ValueType type, const std::string& key, int depth, Value* v) {
     v->type = type;
     switch (type) {
-      case ValueType::kUint8: { uint8_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
-      case ValueType::kUint16: { uint16_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
-      case ValueType::kUint32: { uint32_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
-      case ValueType::kUint64: { uint64_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
-      case ValueType::kInt8: { int8_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
-      case ValueType::kInt16: { int16_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
-      case ValueType::kInt32: { int32_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
-      case ValueType::kInt64: { int64_t x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
-      case ValueType::kFloat32: { float x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->f = x; return Status::Ok(); }
-      case ValueType::kFloat64: { double x; LI_RETURN_IF_ERROR(Rd(&x, key)); v->f = x; return Status::Ok(); }
+      case ValueType::kUint8: { uint8_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
+      case ValueType::kUint16: { uint16_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
+      case ValueType::kUint32: { uint32_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
+      case ValueType::kUint64: { uint64_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->u = x; return Status::Ok(); }
+      case ValueType::kInt8: { int8_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
+      case ValueType::kInt16: { int16_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
+      case ValueType::kInt32: { int32_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
+      case ValueType::kInt64: { int64_t x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->i = x; return Status::Ok(); }
+      case ValueType::kFloat32: { float x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->f = x; return Status::Ok(); }
+      case ValueType::kFloat64: { double x = 0; LI_RETURN_IF_ERROR(Rd(&x, key)); v->f = x; return Status::Ok(); }
       case ValueType::kBool: {
-        uint8_t x;
+        uint8_t x = 0;
         LI_RETURN_IF_ERROR(Rd(&x, key));
         if (x > 1) {
           return c_.Error("key " + Quote(key) + ": bool value " + std::to_string(x) + " at offset " +

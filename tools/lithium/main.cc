@@ -7,6 +7,10 @@
 #if !defined(LITHIUM_NO_THREADS)
 #include <thread>
 #endif
+#if defined(__wasi__)
+#include <cstdlib>
+#include <unistd.h>
+#endif
 
 #include "tools/lithium/commands.h"
 
@@ -38,6 +42,13 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__wasi__)
+  // WASI has no working directory: wasi-libc resolves relative paths against
+  // "/". The node launcher (tools/wasm/lithium.mjs) preopens the host
+  // directories under their own absolute paths and passes the host's cwd in
+  // PWD, so relative paths mean what they mean natively.
+  if (const char* pwd = std::getenv("PWD"); pwd != nullptr && pwd[0] == '/') (void)chdir(pwd);
+#endif
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
