@@ -3,14 +3,26 @@
 namespace lithium::model {
 namespace {
 
-// Architectures whose forward pass is the llama block. Later issues add the
-// variants (biases, q/k norms, fused projections).
-bool IsLlamaLike(const std::string& arch, RopeStyle* style) {
-  if (arch == "llama" || arch == "mistral") {
-    *style = RopeStyle::kAdjacent;
-    return true;
+// Architectures whose forward pass is the llama block with variants, as
+// llama.cpp defines them. SmolLM2 and Mistral GGUFs use arch "llama".
+bool SetArchitecture(Config* c) {
+  const std::string& a = c->arch;
+  if (a == "llama" || a == "mistral") {
+    c->rope_style = RopeStyle::kAdjacent;
+  } else if (a == "qwen2") {
+    c->rope_style = RopeStyle::kNeox;
+    c->qkv_bias = true;
+  } else if (a == "qwen3") {
+    c->rope_style = RopeStyle::kNeox;
+    c->qk_norm = true;
+  } else if (a == "phi3") {
+    c->rope_style = RopeStyle::kNeox;
+    c->fused_qkv = true;
+    c->fused_gate_up = true;
+  } else {
+    return false;
   }
-  return false;
+  return true;
 }
 
 }  // namespace
@@ -18,8 +30,9 @@ bool IsLlamaLike(const std::string& arch, RopeStyle* style) {
 Result<Config> ReadConfig(const gguf::File& f) {
   Config c;
   LI_ASSIGN_OR_RETURN(c.arch, f.GetString("general.architecture"));
-  if (!IsLlamaLike(c.arch, &c.rope_style)) {
-    return Status::Unsupported("architecture '" + c.arch + "' is not supported (supported: llama, mistral)");
+  if (!SetArchitecture(&c)) {
+    return Status::Unsupported("architecture '" + c.arch +
+                               "' is not supported (supported: llama, mistral, qwen2, qwen3, phi3)");
   }
   const std::string a = c.arch + ".";
   auto required = [&](const std::string& key, int64_t* out) -> Status {
@@ -70,6 +83,19 @@ Result<Config> ReadConfig(const gguf::File& f) {
   if (c.n_rot < 0 || c.n_rot > c.head_dim || c.n_rot % 2 != 0) {
     return Status::Invalid("key '" + a + "rope.dimension_count' = " + std::to_string(c.n_rot) +
                            " must be even and at most the head size " + std::to_string(c.head_dim));
+  }
+  // RoPE scaling: linear position interpolation is supported; Llama 3's
+  // frequency factors come as the rope_freqs tensor (weights.cc). Anything
+  // else would silently change the model, so it is an error.
+  if (const gguf::Value* v = f.Find(a + "rope.scaling.type")) {
+    if (v->type != gguf::ValueType::kString) return Status::Invalid("key '" + a + "rope.scaling.type' is not a string");
+    LI_ASSIGN_OR_RETURN(double factor, f.GetFloatOr(a + "rope.scaling.factor", 1.0));
+    if (v->s == "linear") {
+      if (!(factor >= 1.0 && factor <= 1024.0)) return Status::Invalid("key '" + a + "rope.scaling.factor' is out of range");
+      c.rope_linear_scale = static_cast<float>(factor);
+    } else if (v->s != "none" && !(factor == 1.0)) {
+      return Status::Unsupported("RoPE scaling type '" + v->s + "' is not supported (supported: none, linear)");
+    }
   }
   return c;
 }

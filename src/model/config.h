@@ -29,6 +29,13 @@ struct Config {
   float rope_freq_base = 10000.0f;  // <arch>.rope.freq_base
   int64_t n_rot = 0;         // <arch>.rope.dimension_count (default head_dim)
   RopeStyle rope_style = RopeStyle::kAdjacent;
+  float rope_linear_scale = 1.0f;  // <arch>.rope.scaling.factor with type "linear"
+
+  // Architecture variants of the llama block.
+  bool qkv_bias = false;       // qwen2: biases on the q, k, v projections
+  bool qk_norm = false;        // qwen3: RMSNorm of each q and k head before RoPE
+  bool fused_qkv = false;      // phi3: one attn_qkv matrix [q | k | v]
+  bool fused_gate_up = false;  // phi3: one ffn_up matrix [gate | up]
 
   int64_t q_dim() const { return n_head * head_dim; }
   int64_t kv_dim() const { return n_head_kv * head_dim; }

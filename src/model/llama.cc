@@ -36,14 +36,18 @@ void EmbeddingRow(const kernels::Weights& e, int32_t token, float* out) {
   }
 }
 
-// cos/sin of pos * base^(-2i/n_rot) for i < n_rot/2, computed in double with
-// the project's own functions and rounded once, so every platform agrees.
-void RopeAngles(const Config& c, int64_t pos, float* cos_sin) {
+// cos/sin of (pos / linear_scale) * base^(-2i/n_rot) / freq_factor[i] for
+// i < n_rot/2, computed in double with the project's own functions and
+// rounded once, so every platform agrees.
+void RopeAngles(const Config& c, const float* freq_factors, int64_t pos, float* cos_sin) {
   const double log_base = kernels::LogD(double(c.rope_freq_base));
+  const double p = double(pos) / double(c.rope_linear_scale);
   for (int64_t i = 0; i < c.n_rot / 2; ++i) {
     double inv_freq = kernels::ExpD(-double(2 * i) / double(c.n_rot) * log_base);
+    double theta = p * inv_freq;
+    if (freq_factors) theta = theta / double(freq_factors[i]);
     double s, co;
-    kernels::SinCosD(double(pos) * inv_freq, &s, &co);
+    kernels::SinCosD(theta, &s, &co);
     cos_sin[2 * i] = float(co);
     cos_sin[2 * i + 1] = float(s);
   }
@@ -83,7 +87,7 @@ Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> t
 
   // Token embeddings.
   for (size_t t = 0; t < T; ++t) EmbeddingRow(w.token_embd, tokens[t], &x[t * d]);
-  for (size_t t = 0; t < T; ++t) RopeAngles(c, pos0 + int64_t(t), &cos_sin[t * size_t(c.n_rot)]);
+  for (size_t t = 0; t < T; ++t) RopeAngles(c, w.rope_freqs, pos0 + int64_t(t), &cos_sin[t * size_t(c.n_rot)]);
   const float scale = 1.0f / __builtin_sqrtf(float(hd));
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
@@ -97,6 +101,28 @@ Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> t
     std::vector<float> k(T * kvd), v(T * kvd);
     Matmul(ops, pool, lw.wk, xb.data(), T, k.data());
     Matmul(ops, pool, lw.wv, xb.data(), T, v.data());
+
+    // qwen2: projection biases.
+    if (c.qkv_bias) {
+      for (size_t t = 0; t < T; ++t) {
+        ops.add(&q[t * qd], lw.bq, qd);
+        ops.add(&k[t * kvd], lw.bk, kvd);
+        ops.add(&v[t * kvd], lw.bv, kvd);
+      }
+    }
+    // qwen3: RMSNorm of every query and key head (over head_dim).
+    if (c.qk_norm) {
+      for (size_t t = 0; t < T; ++t) {
+        for (int64_t h = 0; h < c.n_head; ++h) {
+          float* qh = &q[t * qd + size_t(h) * hd];
+          ops.rmsnorm(qh, lw.q_norm, hd, c.rms_eps, qh);
+        }
+        for (int64_t h = 0; h < c.n_head_kv; ++h) {
+          float* kh = &k[t * kvd + size_t(h) * hd];
+          ops.rmsnorm(kh, lw.k_norm, hd, c.rms_eps, kh);
+        }
+      }
+    }
 
     // Rotary position embedding of queries and keys.
     for (size_t t = 0; t < T; ++t) {

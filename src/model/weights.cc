@@ -50,6 +50,14 @@ class Finder {
     return w;
   }
 
+  // Rows [first, first + n) of a matrix: a view into a fused projection.
+  static kernels::Weights Rows(const kernels::Weights& w, size_t first, size_t n) {
+    kernels::Weights v = w;
+    v.data = static_cast<const uint8_t*>(w.data) + first * w.row_bytes;
+    v.rows = n;
+    return v;
+  }
+
   // A float32 vector of n values (norm weights).
   Result<const float*> Vector(const std::string& name, int64_t n) {
     const gguf::TensorInfo* t = f_.FindTensor(name);
@@ -91,18 +99,54 @@ Result<Weights> LoadWeights(const gguf::File& file, Config* cfg) {
     w.output = w.token_embd;  // tied embeddings
     w.tied_output = true;
   }
+  if (file.FindTensor("rope_freqs.weight")) {
+    LI_ASSIGN_OR_RETURN(w.rope_freqs, find.Vector("rope_freqs.weight", cfg->n_rot / 2));
+    for (int64_t i = 0; i < cfg->n_rot / 2; ++i) {
+      if (!(w.rope_freqs[i] > 0.0f && w.rope_freqs[i] < 1e9f)) {
+        return Status::Invalid("tensor 'rope_freqs.weight' has a non-positive or huge factor at " + std::to_string(i));
+      }
+    }
+  }
+  // Phi-3's long-context variants scale RoPE with two factor sets (LongRoPE);
+  // running them without it would be silently wrong.
+  if (file.FindTensor("rope_factors_long.weight") || file.FindTensor("rope_factors_short.weight")) {
+    return Status::Unsupported("LongRoPE factors (rope_factors_long/short) are not supported");
+  }
   w.layers.resize(size_t(cfg->n_layer));
   for (int64_t i = 0; i < cfg->n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
     LayerWeights& l = w.layers[size_t(i)];
+    const int64_t qd = cfg->q_dim(), kvd = cfg->kv_dim();
     LI_ASSIGN_OR_RETURN(l.attn_norm, find.Vector(p + "attn_norm.weight", d));
-    LI_ASSIGN_OR_RETURN(l.wq, find.Matrix(p + "attn_q.weight", cfg->q_dim(), d));
-    LI_ASSIGN_OR_RETURN(l.wk, find.Matrix(p + "attn_k.weight", cfg->kv_dim(), d));
-    LI_ASSIGN_OR_RETURN(l.wv, find.Matrix(p + "attn_v.weight", cfg->kv_dim(), d));
-    LI_ASSIGN_OR_RETURN(l.wo, find.Matrix(p + "attn_output.weight", d, cfg->q_dim()));
+    if (cfg->fused_qkv) {
+      LI_ASSIGN_OR_RETURN(auto qkv, find.Matrix(p + "attn_qkv.weight", qd + 2 * kvd, d));
+      l.wq = Finder::Rows(qkv, 0, size_t(qd));
+      l.wk = Finder::Rows(qkv, size_t(qd), size_t(kvd));
+      l.wv = Finder::Rows(qkv, size_t(qd + kvd), size_t(kvd));
+    } else {
+      LI_ASSIGN_OR_RETURN(l.wq, find.Matrix(p + "attn_q.weight", qd, d));
+      LI_ASSIGN_OR_RETURN(l.wk, find.Matrix(p + "attn_k.weight", kvd, d));
+      LI_ASSIGN_OR_RETURN(l.wv, find.Matrix(p + "attn_v.weight", kvd, d));
+    }
+    if (cfg->qkv_bias) {
+      LI_ASSIGN_OR_RETURN(l.bq, find.Vector(p + "attn_q.bias", qd));
+      LI_ASSIGN_OR_RETURN(l.bk, find.Vector(p + "attn_k.bias", kvd));
+      LI_ASSIGN_OR_RETURN(l.bv, find.Vector(p + "attn_v.bias", kvd));
+    }
+    if (cfg->qk_norm) {
+      LI_ASSIGN_OR_RETURN(l.q_norm, find.Vector(p + "attn_q_norm.weight", cfg->head_dim));
+      LI_ASSIGN_OR_RETURN(l.k_norm, find.Vector(p + "attn_k_norm.weight", cfg->head_dim));
+    }
+    LI_ASSIGN_OR_RETURN(l.wo, find.Matrix(p + "attn_output.weight", d, qd));
     LI_ASSIGN_OR_RETURN(l.ffn_norm, find.Vector(p + "ffn_norm.weight", d));
-    LI_ASSIGN_OR_RETURN(l.w_gate, find.Matrix(p + "ffn_gate.weight", cfg->n_ff, d));
-    LI_ASSIGN_OR_RETURN(l.w_up, find.Matrix(p + "ffn_up.weight", cfg->n_ff, d));
+    if (cfg->fused_gate_up) {
+      LI_ASSIGN_OR_RETURN(auto gate_up, find.Matrix(p + "ffn_up.weight", 2 * cfg->n_ff, d));
+      l.w_gate = Finder::Rows(gate_up, 0, size_t(cfg->n_ff));
+      l.w_up = Finder::Rows(gate_up, size_t(cfg->n_ff), size_t(cfg->n_ff));
+    } else {
+      LI_ASSIGN_OR_RETURN(l.w_gate, find.Matrix(p + "ffn_gate.weight", cfg->n_ff, d));
+      LI_ASSIGN_OR_RETURN(l.w_up, find.Matrix(p + "ffn_up.weight", cfg->n_ff, d));
+    }
     LI_ASSIGN_OR_RETURN(l.w_down, find.Matrix(p + "ffn_down.weight", d, cfg->n_ff));
   }
   return w;

@@ -18,6 +18,11 @@ struct LayerWeights {
   kernels::Weights wk;               // [kv_dim, n_embd]
   kernels::Weights wv;               // [kv_dim, n_embd]
   kernels::Weights wo;               // [n_embd, q_dim]
+  const float* bq = nullptr;         // [q_dim] (qkv_bias)
+  const float* bk = nullptr;         // [kv_dim] (qkv_bias)
+  const float* bv = nullptr;         // [kv_dim] (qkv_bias)
+  const float* q_norm = nullptr;     // [head_dim] (qk_norm)
+  const float* k_norm = nullptr;     // [head_dim] (qk_norm)
   const float* ffn_norm = nullptr;   // [n_embd]
   kernels::Weights w_gate;           // [n_ff, n_embd]
   kernels::Weights w_up;             // [n_ff, n_embd]
@@ -30,6 +35,7 @@ struct Weights {
   const float* output_norm = nullptr;  // [n_embd]
   kernels::Weights output;           // [n_vocab, n_embd]; token_embd when tied
   bool tied_output = false;
+  const float* rope_freqs = nullptr;  // [n_rot / 2] frequency divisors (Llama 3.1+), optional
 };
 
 // Finds every tensor, checks its type and shape; errors name the tensor.

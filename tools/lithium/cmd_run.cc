@@ -12,7 +12,7 @@
 namespace lithium::cli {
 
 int CmdRun(int argc, char** argv) {
-  std::string model_path, prompt, prompt_file, simd, format = "text", dump_logits;
+  std::string model_path, prompt, prompt_file, prompt_tokens, simd, format = "text", dump_logits;
   std::vector<std::string> stop;
   int64_t n_predict = 128, top_k = 40, seed = 0, threads = 0, ubatch = 512, n_ctx = 0, repeat_last_n = 64;
   float temp = 0.8f, top_p = 0.95f, min_p = 0.05f, repeat_penalty = 1.0f;
@@ -21,6 +21,7 @@ int CmdRun(int argc, char** argv) {
   args.String(&model_path, "-m,--model", "FILE", "GGUF model file");
   args.String(&prompt, "-p,--prompt", "TEXT", "prompt text");
   args.String(&prompt_file, "-f,--file", "FILE", "read the prompt from a file");
+  args.String(&prompt_tokens, "--prompt-tokens", "IDS", "the prompt as token ids, e.g. 1,403,407 or [1, 403] (no BOS added)");
   args.Int(&n_predict, "-n,--n-predict", "N", "maximum tokens to generate (default 128)");
   args.Float(&temp, "--temp", "T", "temperature; 0 = greedy (default 0.8)");
   args.Int(&top_k, "--top-k", "K", "keep the K most likely tokens; 0 = off (default 40)");
@@ -45,7 +46,9 @@ int CmdRun(int argc, char** argv) {
   }
   if (model_path.empty()) return ReportError(Status::Usage("lithium run: -m MODEL is required (no default model is embedded yet)"));
   if (format != "text" && format != "json") return ReportError(Status::Usage("--format must be text or json"));
-  if (!prompt.empty() && !prompt_file.empty()) return ReportError(Status::Usage("use -p or -f, not both"));
+  if (int(!prompt.empty()) + int(!prompt_file.empty()) + int(!prompt_tokens.empty()) > 1) {
+    return ReportError(Status::Usage("use one of -p, -f and --prompt-tokens"));
+  }
   if (!prompt_file.empty()) {
     auto text = ReadTextFile(prompt_file);
     if (!text.ok()) return ReportError(text.status());
@@ -69,7 +72,8 @@ int CmdRun(int argc, char** argv) {
     return ReportError(Status::Usage("-c must be in [1, " + std::to_string(cfg.n_ctx_train) + "] for this model"));
   }
 
-  auto prompt_ids = l.tokenizer->Encode(prompt, !no_bos, false);
+  Result<std::vector<int32_t>> prompt_ids = prompt_tokens.empty() ? l.tokenizer->Encode(prompt, !no_bos, false)
+                                                                   : ParseTokenList(prompt_tokens, l.tokenizer->n_vocab());
   if (!prompt_ids.ok()) return ReportError(prompt_ids.status());
 
   engine::GenerateRequest req;
@@ -130,7 +134,8 @@ int CmdRun(int argc, char** argv) {
   j["model"] = {{"path", model_path}, {"sha256", l.sha256}, {"arch", cfg.arch}};
   j["params"] = {{"n_predict", n_predict}, {"temperature", temp}, {"top_k", top_k}, {"top_p", top_p},
                  {"min_p", min_p}, {"repeat_penalty", repeat_penalty}, {"repeat_last_n", repeat_last_n},
-                 {"seed", seed}, {"stop", stop}, {"ctx_size", n_ctx}, {"ubatch", ubatch}, {"add_bos", !no_bos}};
+                 {"seed", seed}, {"stop", stop}, {"ctx_size", n_ctx}, {"ubatch", ubatch},
+                 {"add_bos", !no_bos && prompt_tokens.empty()}};
   j["simd_target"] = (*target)->name;
   j["threads"] = n_threads;
   j["timings"] = {{"load_ms", l.load_ms}, {"ttft_ms", r.timings.ttft_ms},

@@ -57,6 +57,32 @@ Result<const kernels::Target*> SelectTarget(const std::string& flag) {
   return t;
 }
 
+Result<std::vector<int32_t>> ParseTokenList(const std::string& text, int32_t n_vocab) {
+  std::vector<int32_t> ids;
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '[' ||
+                               text[i] == ']' || text[i] == ',')) {
+      ++i;
+    }
+  };
+  skip();
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') {
+      return Status::Usage("--prompt-tokens: unexpected '" + std::string(1, text[i]) + "' at position " + std::to_string(i));
+    }
+    int64_t v = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      v = v * 10 + (text[i++] - '0');
+      if (v >= n_vocab) return Status::Usage("--prompt-tokens: id " + std::to_string(v) + "... is outside the vocabulary of " + std::to_string(n_vocab));
+    }
+    ids.push_back(int32_t(v));
+    skip();
+  }
+  if (ids.empty()) return Status::Usage("--prompt-tokens: no token ids given");
+  return ids;
+}
+
 Result<std::string> ReadTextFile(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::Io(path + ": cannot open");

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "src/base/status.h"
 #include "src/gguf/gguf.h"
@@ -34,6 +35,9 @@ Result<Loaded> LoadModel(const std::string& path, bool vocab_only, bool hash);
 
 // --simd or LITHIUM_SIMD, else the best target; errors list the choices.
 Result<const kernels::Target*> SelectTarget(const std::string& flag);
+
+// Parses "1,2,3" or "[1, 2, 3]" into token ids, each in [0, n_vocab).
+Result<std::vector<int32_t>> ParseTokenList(const std::string& text, int32_t n_vocab);
 
 // Reads a whole file (prompt files, JSON inputs).
 Result<std::string> ReadTextFile(const std::string& path);
