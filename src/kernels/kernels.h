@@ -22,10 +22,12 @@
 
 namespace lithium::kernels {
 
+struct ActQ8;  // quant.h
+
 inline constexpr size_t kDotLanes = 16;  // virtual accumulators, see above
 
 // A weight matrix: `rows` rows of `cols` elements each, row-major, in a
-// GGUF tensor type (F32, F16 or BF16 here).
+// GGUF tensor type: F32, F16, BF16 (matmul) or a quantized type (matmul_q).
 struct Weights {
   const void* data = nullptr;
   uint32_t type = 0;  // gguf::TensorType id
@@ -60,6 +62,11 @@ struct Ops {
                     size_t n_keys, size_t head_dim, float scale, float* scratch, float* out);
   // Vectorised exp (for tests of the vector path against ExpRef).
   void (*exp)(const float* x, size_t n, float* out);
+  // Quantized weights (quant.h): activations to int8 blocks, then the
+  // integer-block matmul over rows [r_begin, r_end) for every token of x.
+  void (*quantize_act)(const float* x, size_t n_tokens, size_t cols, ActQ8* out);
+  void (*matmul_q)(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
+                   size_t r_end);
 };
 
 struct Target {

@@ -7,6 +7,7 @@
 #include "hwy/highway.h"
 #include "src/base/half.h"
 #include "src/kernels/ops-inl.h"
+#include "src/kernels/matmul_q-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lithium::kernels::HWY_NAMESPACE {
@@ -21,6 +22,8 @@ void FillOps(Ops* ops) {
   ops->rope = &Rope;
   ops->attention = &Attention;
   ops->exp = &ExpVec;
+  ops->quantize_act = &QuantizeActivations;
+  ops->matmul_q = &MatmulQ;
 }
 
 }  // namespace lithium::kernels::HWY_NAMESPACE

@@ -7,6 +7,7 @@
 #include "src/gguf/gguf.h"
 #include "src/kernels/kernels.h"
 #include "src/kernels/math.h"
+#include "src/kernels/quant.h"
 
 namespace lithium::kernels {
 namespace {
@@ -138,6 +139,8 @@ void FillReferenceOps(Ops* ops) {
   ops->rope = &RopeRef;
   ops->attention = &AttentionRef;
   ops->exp = &ExpVecRef;
+  ops->quantize_act = &QuantizeActivationsRef;
+  ops->matmul_q = &MatmulQRef;
 }
 
 }  // namespace lithium::kernels

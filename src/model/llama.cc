@@ -8,6 +8,7 @@
 
 #include "src/base/half.h"
 #include "src/kernels/math.h"
+#include "src/kernels/quant.h"
 #include "src/model/model.h"
 
 namespace lithium::model {
@@ -16,24 +17,29 @@ namespace {
 // Rows per thread task: enough to amortise the handoff.
 constexpr size_t kRowGrain = 16;
 
+// y[T, rows] = x[T, cols] W^T. Quantized weights first quantize the
+// activations to int8 blocks (once, shared by all threads).
 void Matmul(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w, const float* x,
             size_t n_tokens, float* y) {
+  if (kernels::IsQuantizedType(w.type)) {
+    // Reused across calls; a named reference, because a lambda running on a
+    // worker thread would otherwise see that thread's own (empty) instance.
+    thread_local kernels::ActQ8 act_buffer;
+    kernels::ActQ8& act = act_buffer;
+    ops.quantize_act(x, n_tokens, w.cols, &act);
+    pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
+      ops.matmul_q(w, act, y, w.rows, r0, r1);
+    });
+    return;
+  }
   pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
     ops.matmul(w, x, n_tokens, y, w.rows, r0, r1);
   });
 }
 
-// Looks up one embedding row as float (exact widening of F16/BF16).
+// Looks up one embedding row as float (ggml's dequantization for every type).
 void EmbeddingRow(const kernels::Weights& e, int32_t token, float* out) {
-  const uint8_t* row = static_cast<const uint8_t*>(e.data) + size_t(token) * e.row_bytes;
-  for (size_t i = 0; i < e.cols; ++i) {
-    uint16_t h;
-    switch (static_cast<gguf::TensorType>(e.type)) {
-      case gguf::TensorType::kF32: std::memcpy(&out[i], row + 4 * i, 4); break;
-      case gguf::TensorType::kF16: std::memcpy(&h, row + 2 * i, 2); out[i] = F16ToF32(h); break;
-      default: std::memcpy(&h, row + 2 * i, 2); out[i] = Bf16ToF32(h); break;
-    }
-  }
+  kernels::DequantizeRow(e.type, static_cast<const uint8_t*>(e.data) + size_t(token) * e.row_bytes, e.cols, out);
 }
 
 // cos/sin of (pos / linear_scale) * base^(-2i/n_rot) / freq_factor[i] for

@@ -2,13 +2,11 @@
 
 #include <string>
 
+#include "src/kernels/quant.h"
+
 namespace lithium::model {
 namespace {
 
-bool IsFloatType(uint32_t t) {
-  return t == uint32_t(gguf::TensorType::kF32) || t == uint32_t(gguf::TensorType::kF16) ||
-         t == uint32_t(gguf::TensorType::kBF16);
-}
 
 std::string ShapeString(const std::vector<uint64_t>& dims) {
   std::string s = "[";
@@ -33,12 +31,14 @@ class Finder {
       return Status::Invalid("tensor '" + name + "' has shape " + ShapeString(t->dims) + ", expected [" +
                              std::to_string(cols) + ", " + std::to_string(rows) + "]");
     }
-    if (!IsFloatType(t->type)) {
+    if (!kernels::IsSupportedWeightType(t->type)) {
       return Status::Unsupported("tensor '" + name + "' has type " + TypeName(t->type) +
-                                 ", not yet supported (F32, F16, BF16)");
+                                 ", which lithium does not run (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, "
+                                 "Q5_1, Q4_K, Q5_K, Q6_K)");
     }
+    // Float rows are read as floats: they must be aligned to their element.
     const size_t elem = t->type == uint32_t(gguf::TensorType::kF32) ? 4 : 2;
-    if (reinterpret_cast<uintptr_t>(t->data) % elem != 0) {
+    if (!kernels::IsQuantizedType(t->type) && reinterpret_cast<uintptr_t>(t->data) % elem != 0) {
       return Status::Invalid("tensor '" + name + "' data is not " + std::to_string(elem) + "-byte aligned");
     }
     kernels::Weights w;

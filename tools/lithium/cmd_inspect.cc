@@ -38,12 +38,6 @@ Json ValueToJson(const gguf::Value& v, bool full) {
   }
 }
 
-std::string Shape(const std::vector<uint64_t>& dims) {
-  std::string s;
-  for (size_t i = 0; i < dims.size(); ++i) s += (i ? " x " : "") + std::to_string(dims[i]);
-  return s;
-}
-
 }  // namespace
 
 int CmdInspect(int argc, char** argv) {
@@ -123,7 +117,7 @@ int CmdInspect(int argc, char** argv) {
   std::printf("\ntensors:\n");
   for (const auto& t : f.tensors()) {
     const char* tn = gguf::TensorTypeName(t.type);
-    std::printf("  %-32s %-5s %-20s %12llu bytes\n", t.name.c_str(), tn ? tn : "?", Shape(t.dims).c_str(),
+    std::printf("  %-32s %-5s %-20s %12llu bytes\n", t.name.c_str(), tn ? tn : "?", ShapeString(t.dims).c_str(),
                 static_cast<unsigned long long>(t.n_bytes));
   }
   return kExitOk;

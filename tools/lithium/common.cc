@@ -83,6 +83,12 @@ Result<std::vector<int32_t>> ParseTokenList(const std::string& text, int32_t n_v
   return ids;
 }
 
+std::string ShapeString(const std::vector<uint64_t>& dims) {
+  std::string s;
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? " x " : "") + std::to_string(dims[i]);
+  return s;
+}
+
 Result<std::string> ReadTextFile(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::Io(path + ": cannot open");

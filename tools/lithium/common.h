@@ -39,6 +39,9 @@ Result<const kernels::Target*> SelectTarget(const std::string& flag);
 // Parses "1,2,3" or "[1, 2, 3]" into token ids, each in [0, n_vocab).
 Result<std::vector<int32_t>> ParseTokenList(const std::string& text, int32_t n_vocab);
 
+// "896 x 151936" for a tensor's dims.
+std::string ShapeString(const std::vector<uint64_t>& dims);
+
 // Reads a whole file (prompt files, JSON inputs).
 Result<std::string> ReadTextFile(const std::string& path);
 

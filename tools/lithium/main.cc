@@ -37,7 +37,8 @@ const char* kUsage =
     "commands:\n"
     "  run        generate text from a prompt; --format json prints the result with its fingerprint\n"
     "  inspect    show a GGUF file's metadata, tensors and hyperparameters\n"
-    "  tokenize   print the token ids of a text as a JSON array\n";
+    "  tokenize   print the token ids of a text as a JSON array\n"
+    "  quantize   convert a model's float weights to q8_0, q4_0, q4_k_m, ...\n";
 
 }  // namespace
 
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return lithium::cli::CmdRun(argc, argv);
   if (cmd == "inspect") return lithium::cli::CmdInspect(argc, argv);
   if (cmd == "tokenize") return lithium::cli::CmdTokenize(argc, argv);
+  if (cmd == "quantize") return lithium::cli::CmdQuantize(argc, argv);
   std::fprintf(stderr, "lithium: unknown command '%s' (see lithium --help)\n", cmd.c_str());
   return 2;
 }

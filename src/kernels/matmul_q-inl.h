@@ -1,0 +1,140 @@
+// Per-target quantized matmul (see quant.h for the canonical order).
+// Included once per target by ops_hwy.cc. Each weight row is unpacked once
+// to int8 (exact) and reused for every token; the int8 dots are exact
+// integer sums, and the float combine repeats CombineBlocksRef step by step.
+
+#if defined(LITHIUM_KERNELS_MATMUL_Q_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LITHIUM_KERNELS_MATMUL_Q_INL_H_
+#undef LITHIUM_KERNELS_MATMUL_Q_INL_H_
+#else
+#define LITHIUM_KERNELS_MATMUL_Q_INL_H_
+#endif
+
+#include <vector>
+
+#include "hwy/highway.h"
+#include "src/kernels/quant.h"
+#include "src/kernels/quant_blocks.h"
+#include "src/kernels/unpack.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace lithium::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+void QuantizeActivations(const float* x, size_t n_tokens, size_t cols, ActQ8* out) {
+  out->Resize(n_tokens, cols);
+  const hn::CappedTag<float, 32> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const size_t N = hn::Lanes(d);
+  const auto magic = hn::Set(d, 12582912.0f);
+  const size_t nb = n_tokens * cols / kQBlock;
+  for (size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * kQBlock;
+    // The maximum magnitude is exact in any order.
+    auto vmax = hn::Zero(d);
+    for (size_t i = 0; i < kQBlock; i += N) vmax = hn::Max(vmax, hn::Abs(hn::LoadU(d, xb + i)));
+    const float amax = hn::GetLane(hn::MaxOfLanes(d, vmax));
+    const float scale = amax / 127.0f;
+    const float id = amax > 0.0f ? 127.0f / amax : 0.0f;
+    const auto vid = hn::Set(d, id);
+    int32_t q32[kQBlock];
+    for (size_t i = 0; i < kQBlock; i += N) {
+      // Round half to even exactly as RoundHalfEven does.
+      const auto r = hn::Sub(hn::Add(hn::Mul(hn::LoadU(d, xb + i), vid), magic), magic);
+      hn::StoreU(hn::ConvertTo(di, r), di, q32 + i);
+    }
+    int32_t sum = 0;
+    for (size_t i = 0; i < kQBlock; ++i) {
+      out->q[b * kQBlock + i] = int8_t(q32[i]);
+      sum += q32[i];
+    }
+    out->d[b] = scale;
+    out->sum[b] = sum;
+  }
+}
+
+// Exact dot of 16 int8 pairs.
+HWY_INLINE int32_t Dot16(const int8_t* w, const int8_t* x) {
+  const hn::CappedTag<int16_t, 16> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const size_t N = hn::Lanes(d16);
+  auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+  for (size_t i = 0; i < 16; i += N) {
+    const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + i));
+    const auto c = hn::PromoteTo(d16, hn::LoadU(d8, x + i));
+    s0 = hn::ReorderWidenMulAccumulate(d32, a, c, s0, s1);
+  }
+  return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
+}
+
+// The float combine of quant.h: acc[b % 8] += f_b, then the tree.
+HWY_INLINE float CombineBlocks(const int32_t* ib, const int32_t* mb, const float* db, const float* dmb,
+                               const float* dx, size_t nb, bool has_min) {
+  const hn::CappedTag<float, 8> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const size_t N = hn::Lanes(d);
+  const size_t V = 8 / N;
+  hn::Vec<decltype(d)> acc[8];
+  for (size_t v = 0; v < V; ++v) acc[v] = hn::Zero(d);
+  size_t b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    for (size_t v = 0; v < V; ++v) {
+      const size_t o = b + v * N;
+      const auto dxv = hn::LoadU(d, dx + o);
+      const auto p = hn::Mul(hn::LoadU(d, db + o), dxv);
+      auto f = hn::Mul(hn::ConvertTo(d, hn::LoadU(di, ib + o)), p);
+      if (has_min) {
+        const auto q = hn::Mul(hn::LoadU(d, dmb + o), dxv);
+        f = hn::Add(f, hn::Mul(hn::ConvertTo(d, hn::LoadU(di, mb + o)), q));
+      }
+      acc[v] = hn::Add(acc[v], f);
+    }
+  }
+  HWY_ALIGN float lanes[8];
+  for (size_t v = 0; v < V; ++v) hn::StoreU(acc[v], d, lanes + v * N);
+  for (; b < nb; ++b) {
+    const float p = db[b] * dx[b];
+    float f = static_cast<float>(ib[b]) * p;
+    if (has_min) {
+      const float q = dmb[b] * dx[b];
+      f = f + static_cast<float>(mb[b]) * q;
+    }
+    lanes[b % 8] = lanes[b % 8] + f;
+  }
+  for (int s = 4; s >= 1; s /= 2) {
+    for (int k = 0; k < s; ++k) lanes[k] = lanes[k] + lanes[k + s];
+  }
+  return lanes[0];
+}
+
+void MatmulQ(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin, size_t r_end) {
+  const size_t nb = w.cols / kQBlock;
+  const bool has_min = TypeHasMin(w.type);
+  std::vector<int8_t> w8(w.cols);
+  std::vector<UnpackedBlock> blocks(nb);
+  std::vector<int32_t> ib(nb), mb(nb);
+  std::vector<float> db(nb), dmb(nb);
+  for (size_t r = r_begin; r < r_end; ++r) {
+    UnpackRow(w.type, static_cast<const uint8_t*>(w.data) + r * w.row_bytes, w.cols, w8.data(), blocks.data());
+    for (size_t b = 0; b < nb; ++b) {
+      db[b] = blocks[b].d;
+      dmb[b] = blocks[b].dm;
+    }
+    for (size_t t = 0; t < x.n_tokens; ++t) {
+      const int8_t* xq = x.q.data() + t * x.cols;
+      const int32_t* xs = x.sum.data() + t * nb;
+      for (size_t b = 0; b < nb; ++b) {
+        const UnpackedBlock& u = blocks[b];
+        ib[b] = u.s0 * Dot16(&w8[32 * b], xq + 32 * b) + u.s1 * Dot16(&w8[32 * b + 16], xq + 32 * b + 16);
+        mb[b] = u.mscale * xs[b];
+      }
+      y[t * y_stride + r] = CombineBlocks(ib.data(), mb.data(), db.data(), dmb.data(), x.d.data() + t * nb, nb, has_min);
+    }
+  }
+}
+
+}  // namespace lithium::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
