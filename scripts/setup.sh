@@ -16,8 +16,14 @@ PKGS=(
   # WebAssembly toolchain (wasm32-wasi)
   clang-19 lld-19 libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32
   libc++abi-19-dev-wasm32 wasi-libc llvm-14 nodejs
+  # npm is not listed: this machine's NodeSource nodejs bundles it and
+  # conflicts with Debian's separate npm package.
+  # Headless browser for the wasm demo page test (tests/wasm/browser_test.mjs).
+  chromium
   # reference checks in tests
   python3-numpy
+  # Unicode Character Database for tools/gen/gen_unicode_tables.py
+  unicode-data
 )
 
 missing=()
@@ -37,3 +43,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all packages present" >&2
 fi
+

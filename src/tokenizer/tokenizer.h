@@ -1,6 +1,6 @@
-// Text <-> token ids. This issue implements llama.cpp's "llama" vocabulary
-// type (SentencePiece BPE with scores and byte fallback); the byte-level BPE
-// ("gpt2") type plugs in behind the same interface later.
+// Text <-> token ids, for llama.cpp's "llama" vocabulary type (SentencePiece
+// BPE with scores and byte fallback, spm_tokenizer.cc) and its "gpt2" type
+// (byte-level BPE with ranked merges and a pre-tokenizer, bpe_tokenizer.cc).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,11 @@ struct Vocab {
   bool add_bos = true;               // tokenizer.ggml.add_bos_token
   bool add_eos = false;              // tokenizer.ggml.add_eos_token
   bool add_space_prefix = true;      // tokenizer.ggml.add_space_prefix
+  // "gpt2" only: tokenizer.ggml.pre, the pre-tokenizer's name ("" means
+  // absent, which is llama.cpp's "default"), and tokenizer.ggml.merges,
+  // "left right" pairs, highest priority first.
+  std::string pre;
+  std::vector<std::string> merges;
   // llama.cpp drops the whitespace that follows most special tokens in
   // Phi-3 models (it recognises them by general.name), so the "\n" after
   // "<|user|>" yields no token. LoadVocab sets this; spm_tokenizer.cc has the
@@ -48,7 +53,8 @@ Status ValidateVocab(const Vocab& vocab);
 class Tokenizer {
  public:
   // Fails on a vocabulary that ValidateVocab rejects, on duplicate token
-  // texts, and (Unsupported) on a model other than "llama".
+  // texts, and (Unsupported) on a model other than "llama" and "gpt2" or a
+  // pre-tokenizer name it does not know.
   static Result<std::unique_ptr<Tokenizer>> Create(Vocab vocab);
   virtual ~Tokenizer() = default;
 
@@ -62,7 +68,8 @@ class Tokenizer {
                                               bool parse_special) const = 0;
 
   // The bytes this token contributes to the output text ("▁" becomes a
-  // space, byte tokens become their byte, control tokens become "").
+  // space, byte tokens and byte-level BPE characters become their bytes,
+  // control tokens become "").
   // Multi-byte characters may be split across tokens: see StreamDecoder.
   virtual std::string TokenBytes(int32_t id) const = 0;
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "src/tokenizer/bpe_tokenizer.h"
+#include "src/tokenizer/pre_tokenizer.h"
 #include "src/tokenizer/spm_tokenizer.h"
 #include "src/tokenizer/tokenizer.h"
 
@@ -117,9 +119,34 @@ Result<Vocab> LoadVocab(const gguf::File& file) {
     }
     vocab.model = model->s;
   }
-  if (vocab.model != "llama") {
+  const bool bpe = vocab.model == "gpt2";
+  if (vocab.model != "llama" && !bpe) {
     return Status::Unsupported(file.path() + ": tokenizer model '" + vocab.model +
-                               "' is not supported (only 'llama', SentencePiece BPE)");
+                               "' is not supported (only 'llama', SentencePiece BPE, and "
+                               "'gpt2', byte-level BPE)");
+  }
+  PreTokenizerInfo pre_info;
+  if (bpe) {
+    // An absent tokenizer.ggml.pre is llama.cpp's "default" pre-tokenizer
+    // (it warns that quality suffers); Vocab::pre stays "" to say so. An
+    // unknown name is an error, never a silent default.
+    if (const gguf::Value* pre = file.Find(Key("pre")); pre != nullptr) {
+      if (pre->type != gguf::ValueType::kString) {
+        return Status::Invalid(file.path() + ": " + Key("pre") + " is not a string");
+      }
+      vocab.pre = pre->s;
+    }
+    auto info = FindPreTokenizer(vocab.pre);
+    if (!info.ok()) return info.status().WithContext(file.path());
+    pre_info = info.value();
+
+    LI_ASSIGN_OR_RETURN(const gguf::Value* merges,
+                        FindArray(file, Key("merges"), "strings", [](const gguf::Value& e) {
+                          return e.type == gguf::ValueType::kString;
+                        }));
+    if (merges == nullptr) return Status::NotFound(file.path() + ": no " + Key("merges"));
+    vocab.merges.reserve(merges->array.size());
+    for (const gguf::Value& e : merges->array) vocab.merges.push_back(e.s);
   }
 
   LI_ASSIGN_OR_RETURN(const gguf::Value* tokens,
@@ -163,14 +190,27 @@ Result<Vocab> LoadVocab(const gguf::File& file) {
     }
   }
 
-  // llama.cpp's defaults for the "llama" (SentencePiece) model.
-  vocab.bos = 1;
-  vocab.eos = 2;
-  vocab.unk = 0;
-  vocab.pad = -1;
-  vocab.add_bos = true;
-  vocab.add_eos = false;
-  vocab.add_space_prefix = true;
+  if (bpe) {
+    // llama.cpp's defaults for the "gpt2" model: token 11 for both BOS and
+    // EOS (GPT-2's era), no unknown token, no dummy prefix, and BOS only for
+    // the pre-tokenizers that ask for it (Llama 3).
+    vocab.bos = 11;
+    vocab.eos = 11;
+    vocab.unk = -1;
+    vocab.pad = -1;
+    vocab.add_bos = pre_info.add_bos;
+    vocab.add_eos = false;
+    vocab.add_space_prefix = false;
+  } else {
+    // llama.cpp's defaults for the "llama" (SentencePiece) model.
+    vocab.bos = 1;
+    vocab.eos = 2;
+    vocab.unk = 0;
+    vocab.pad = -1;
+    vocab.add_bos = true;
+    vocab.add_eos = false;
+    vocab.add_space_prefix = true;
+  }
   LI_RETURN_IF_ERROR(ReadTokenId(file, "bos_token_id", n, &vocab.bos));
   LI_RETURN_IF_ERROR(ReadTokenId(file, "eos_token_id", n, &vocab.eos));
   LI_RETURN_IF_ERROR(ReadTokenId(file, "unknown_token_id", n, &vocab.unk));
@@ -270,8 +310,10 @@ bool Tokenizer::IsEndOfGeneration(int32_t id) const {
 Result<std::unique_ptr<Tokenizer>> Tokenizer::Create(Vocab vocab) {
   LI_RETURN_IF_ERROR(ValidateVocab(vocab));
   if (vocab.model == "llama") return NewSpmTokenizer(std::move(vocab));
+  if (vocab.model == "gpt2") return NewBpeTokenizer(std::move(vocab));
   return Status::Unsupported("tokenizer model '" + vocab.model +
-                             "' is not supported (only 'llama', SentencePiece BPE)");
+                             "' is not supported (only 'llama', SentencePiece BPE, and 'gpt2', "
+                             "byte-level BPE)");
 }
 
 }  // namespace lithium::tokenizer

@@ -63,7 +63,8 @@ def main():
         print("SKIP: shared test data not found at " + shared)
         return 77
 
-    for name in ("llama-spm", "phi-3"):
+    for name in ("llama-spm", "phi-3", "llama-bpe", "qwen2", "gpt-2", "deepseek-coder",
+                 "deepseek-llm", "falcon", "starcoder", "mpt", "refact"):
         vocab_vectors(lithium, shared, name)
 
     # run --format json: the documented fields.
