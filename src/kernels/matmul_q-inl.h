@@ -108,28 +108,57 @@ HWY_INLINE float CombineBlocks(const int32_t* ib, const int32_t* mb, const float
   return lanes[0];
 }
 
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+#include "src/kernels/matmul_q_x86-inl.h"
+#endif
+
+// The integer terms I_b (exact) and M_b of a row for every token, and the
+// block factors D_b, Dm_b. Fused SIMD paths read the packed quants directly;
+// other targets (and leftover blocks) unpack the row to int8 first.
+void RowTerms(const Weights& w, size_t r, const ActQ8& x, std::vector<int8_t>& w8,
+              std::vector<UnpackedBlock>& blocks, std::vector<int32_t>& msc, int32_t* ib, int32_t* mb,
+              float* db, float* dmb) {
+  const size_t nb = w.cols / kQBlock;
+  const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;
+  RowBlockScales(w.type, row, w.cols, db, dmb, msc.data());
+  size_t done = 0;  // blocks whose I_b the fused path computed
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  if (RowDotsX86(w.type, row, x, nb, ib)) done = nb / 8 * 8;
+#endif
+  if (done < nb) {
+    // Only the leftover blocks. K-quant rows are whole super-blocks (8
+    // blocks), so `done` is a block boundary of every format here.
+    uint64_t be = 0, bb = 0;
+    gguf::TensorTypeBlock(w.type, &be, &bb);
+    const size_t first = done * kQBlock / be;  // in the format's blocks
+    UnpackRow(w.type, row + first * bb, w.cols - done * kQBlock, w8.data() + done * kQBlock, blocks.data() + done);
+  }
+  for (size_t t = 0; t < x.n_tokens; ++t) {
+    const int8_t* xq = x.q.data() + t * x.cols;
+    const int32_t* xs = x.sum.data() + t * nb;
+    for (size_t b = done; b < nb; ++b) {
+      const UnpackedBlock& u = blocks[b];
+      ib[t * nb + b] = u.s0 * Dot16(&w8[32 * b], xq + 32 * b) + u.s1 * Dot16(&w8[32 * b + 16], xq + 32 * b + 16);
+    }
+    for (size_t b = 0; b < nb; ++b) mb[t * nb + b] = msc[b] * xs[b];
+  }
+}
+
 void MatmulQ(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin, size_t r_end) {
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  if (MatmulQX86(w, x, y, y_stride, r_begin, r_end)) return;
+#endif
   const size_t nb = w.cols / kQBlock;
   const bool has_min = TypeHasMin(w.type);
   std::vector<int8_t> w8(w.cols);
   std::vector<UnpackedBlock> blocks(nb);
-  std::vector<int32_t> ib(nb), mb(nb);
+  std::vector<int32_t> ib(x.n_tokens * nb), mb(x.n_tokens * nb), msc(nb);
   std::vector<float> db(nb), dmb(nb);
   for (size_t r = r_begin; r < r_end; ++r) {
-    UnpackRow(w.type, static_cast<const uint8_t*>(w.data) + r * w.row_bytes, w.cols, w8.data(), blocks.data());
-    for (size_t b = 0; b < nb; ++b) {
-      db[b] = blocks[b].d;
-      dmb[b] = blocks[b].dm;
-    }
+    RowTerms(w, r, x, w8, blocks, msc, ib.data(), mb.data(), db.data(), dmb.data());
     for (size_t t = 0; t < x.n_tokens; ++t) {
-      const int8_t* xq = x.q.data() + t * x.cols;
-      const int32_t* xs = x.sum.data() + t * nb;
-      for (size_t b = 0; b < nb; ++b) {
-        const UnpackedBlock& u = blocks[b];
-        ib[b] = u.s0 * Dot16(&w8[32 * b], xq + 32 * b) + u.s1 * Dot16(&w8[32 * b + 16], xq + 32 * b + 16);
-        mb[b] = u.mscale * xs[b];
-      }
-      y[t * y_stride + r] = CombineBlocks(ib.data(), mb.data(), db.data(), dmb.data(), x.d.data() + t * nb, nb, has_min);
+      y[t * y_stride + r] = CombineBlocks(ib.data() + t * nb, mb.data() + t * nb, db.data(), dmb.data(),
+                                          x.d.data() + t * nb, nb, has_min);
     }
   }
 }

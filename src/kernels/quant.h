@@ -36,12 +36,15 @@ struct ActQ8 {
   std::vector<int8_t> q;     // [n_tokens * cols]
   std::vector<float> d;      // [n_tokens * cols / 32]
   std::vector<int32_t> sum;  // [n_tokens * cols / 32]
+  // Slack after the last row lets SIMD code read a whole group of 8 blocks
+  // past a row's end; the values read there are masked out, never used.
+  static constexpr size_t kSlackBlocks = 8;
   void Resize(size_t tokens, size_t c) {
     n_tokens = tokens;
     cols = c;
-    q.resize(tokens * c);
-    d.resize(tokens * c / kQBlock);
-    sum.resize(tokens * c / kQBlock);
+    q.resize(tokens * c + kSlackBlocks * kQBlock);
+    d.resize(tokens * c / kQBlock + kSlackBlocks);
+    sum.resize(tokens * c / kQBlock + kSlackBlocks);
   }
 };
 

@@ -112,4 +112,63 @@ inline void UnpackRow(uint32_t type, const uint8_t* row, size_t cols, int8_t* w8
   }
 }
 
+// Only the per-block float factors and integer min scales of a row (what
+// the fused SIMD paths need besides the packed quants).
+inline void RowBlockScales(uint32_t type, const uint8_t* row, size_t cols, float* d, float* dm, int32_t* mscale) {
+  using gguf::TensorType;
+  const size_t nb = cols / 32;
+  switch (static_cast<TensorType>(type)) {
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0:
+    case TensorType::kQ5_0: {
+      const size_t bytes = type == uint32_t(TensorType::kQ8_0) ? 34 : type == uint32_t(TensorType::kQ4_0) ? 18 : 22;
+      for (size_t b = 0; b < nb; ++b) {
+        d[b] = F16ToF32(Load16(row + bytes * b));
+        dm[b] = 0;
+        mscale[b] = 0;
+      }
+      return;
+    }
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_1: {
+      const size_t bytes = type == uint32_t(TensorType::kQ4_1) ? 20 : 24;
+      for (size_t b = 0; b < nb; ++b) {
+        d[b] = F16ToF32(Load16(row + bytes * b));
+        dm[b] = F16ToF32(Load16(row + bytes * b + 2));
+        mscale[b] = 1;
+      }
+      return;
+    }
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K: {
+      const size_t bytes = type == uint32_t(TensorType::kQ4_K) ? 144 : 176;
+      for (size_t sb = 0; sb < nb / 8; ++sb) {
+        const uint8_t* p = row + bytes * sb;
+        const float dd = F16ToF32(Load16(p)), dmin = F16ToF32(Load16(p + 2));
+        for (int j = 0; j < 8; ++j) {
+          uint8_t sc, m;
+          ScaleMinK4(j, p + 4, &sc, &m);
+          d[8 * sb + j] = dd;
+          dm[8 * sb + j] = -dmin;
+          mscale[8 * sb + j] = m;
+        }
+      }
+      return;
+    }
+    case TensorType::kQ6_K:
+      for (size_t sb = 0; sb < nb / 8; ++sb) {
+        const float dd = F16ToF32(Load16(row + 210 * sb + 208));
+        for (int j = 0; j < 8; ++j) {
+          d[8 * sb + j] = dd;
+          dm[8 * sb + j] = 0;
+          mscale[8 * sb + j] = 0;
+        }
+      }
+      return;
+    default:
+      for (size_t b = 0; b < nb; ++b) d[b] = dm[b] = 0, mscale[b] = 0;
+      return;
+  }
+}
+
 }  // namespace lithium::kernels

@@ -24,7 +24,13 @@ void Matmul(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w
   if (kernels::IsQuantizedType(w.type)) {
     // Reused across calls; a named reference, because a lambda running on a
     // worker thread would otherwise see that thread's own (empty) instance.
+#if defined(LITHIUM_NO_THREADS)
+    // wasm32-wasi: one thread, and no __cxa_thread_atexit to run a
+    // thread_local's destructor, so a plain static is the same thing.
+    static kernels::ActQ8 act_buffer;
+#else
     thread_local kernels::ActQ8 act_buffer;
+#endif
     kernels::ActQ8& act = act_buffer;
     ops.quantize_act(x, n_tokens, w.cols, &act);
     pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
