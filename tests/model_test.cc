@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "src/engine/generate.h"
 #include "src/gguf/gguf.h"
+#include "src/kernels/quant.h"
 #include "src/model/model.h"
 #include "src/tokenizer/tokenizer.h"
 
@@ -135,6 +136,82 @@ TEST(Stories260K, ContextOverflowIsAClearError) {
   auto r = gen.Generate(req);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("context overflow"), std::string::npos) << r.status().message();
+}
+
+// A session that reuses the KV cache of an earlier turn gives the same bits
+// as evaluating the whole prompt afresh.
+TEST(Stories260K, SessionReuseIsBitIdentical) {
+  REQUIRE_SHARED("stories260K.gguf", f);
+  engine::Generator gen(*f.model, *f.tok, kernels::BestTarget().ops, 2, 512);
+  engine::Session session;
+  engine::GenerateRequest req;
+  req.prompt = *f.tok->Encode("Once upon a time", true, false);
+  req.n_predict = 12;
+  req.sampling.temperature = 0.7f;
+  req.sampling.seed = 3;
+  auto first = gen.Generate(req, nullptr, nullptr, &session);
+  ASSERT_TRUE(first.ok());
+  // The next turn: everything so far plus new text.
+  std::vector<int32_t> next = req.prompt;
+  next.insert(next.end(), first->tokens.begin(), first->tokens.end());
+  auto more = f.tok->Encode(" The end. Then", false, false);
+  next.insert(next.end(), more->begin(), more->end());
+  req.prompt = next;
+  auto reused = gen.Generate(req, nullptr, nullptr, &session);
+  ASSERT_TRUE(reused.ok());
+  EXPECT_GE(reused->reused_prompt_tokens, int64_t(first->tokens.size()));
+  auto fresh = gen.Generate(req);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->reused_prompt_tokens, 0);
+  EXPECT_EQ(reused->fingerprint, fresh->fingerprint);
+  EXPECT_EQ(reused->tokens, fresh->tokens);
+}
+
+// A quantized model keeps the contract: same bits for every target, thread
+// count and chunking.
+TEST(Stories260K, QuantizedFingerprintIndependentOfTargetAndThreads) {
+  REQUIRE_SHARED("stories260K.gguf", f);
+  // Quantize stories260K's matrices to Q8_0 and Q4_0 in memory.
+  for (uint32_t type : {uint32_t(gguf::TensorType::kQ8_0), uint32_t(gguf::TensorType::kQ4_0)}) {
+    gguf::Writer w;
+    for (const auto& [k, v] : f.file->metadata()) w.AddValue(k, v);
+    std::vector<std::vector<uint8_t>> keep;
+    for (const auto& t : f.file->tensors()) {
+      uint64_t be, bb;
+      gguf::TensorTypeBlock(type, &be, &bb);
+      // Rows that are not whole blocks (stories260K's ffn_down: 172) stay F32.
+      if (t.dims.size() == 2 && t.dims[0] % be == 0) {
+        std::vector<float> rowf(t.dims[0]);
+        std::vector<uint8_t> q(t.dims[1] * (t.dims[0] / be * bb));
+        for (uint64_t r = 0; r < t.dims[1]; ++r) {
+          kernels::DequantizeRow(t.type, t.data + r * t.dims[0] * 4, t.dims[0], rowf.data());
+          kernels::QuantizeRow(type, rowf.data(), t.dims[0], q.data() + r * (t.dims[0] / be * bb));
+        }
+        ASSERT_TRUE(w.AddTensor(t.name, type, t.dims, q.data(), q.size()).ok());
+      } else {
+        ASSERT_TRUE(w.AddTensor(t.name, t.type, t.dims, t.data, t.n_bytes).ok());
+      }
+    }
+    auto bytes = std::make_shared<std::vector<uint8_t>>(w.Serialize());
+    auto parsed = gguf::File::Parse(MappedFile::FromMemory(bytes->data(), bytes->size(), "quantized"));
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    Fixture q;
+    q.file = std::move(*parsed);
+    auto m = model::Model::Load(q.file);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    q.model = std::move(*m);
+    q.tok = std::move(*tokenizer::Tokenizer::Create(*tokenizer::LoadVocab(*q.file)));
+    std::string base;
+    for (const auto& target : kernels::AvailableTargets()) {
+      for (int threads : {1, 2}) {
+        for (int ubatch : {3, 512}) {
+          auto r = Generate(q, target, threads, ubatch, "Once upon a time", 40, 0.8f, 11);
+          if (base.empty()) base = r.fingerprint;
+          EXPECT_EQ(r.fingerprint, base) << target.name << " t" << threads << " u" << ubatch << " type " << type;
+        }
+      }
+    }
+  }
 }
 
 TEST(LlamaTinyRandomF16, RunsOnEveryTargetWithTheSameBits) {

@@ -111,6 +111,9 @@ HWY_INLINE float CombineBlocks(const int32_t* ib, const int32_t* mb, const float
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 #include "src/kernels/matmul_q_x86-inl.h"
 #endif
+#if HWY_TARGET == HWY_WASM
+#include "src/kernels/matmul_q_wasm-inl.h"
+#endif
 
 // The integer terms I_b (exact) and M_b of a row for every token, and the
 // block factors D_b, Dm_b. Fused SIMD paths read the packed quants directly;
@@ -147,6 +150,9 @@ void RowTerms(const Weights& w, size_t r, const ActQ8& x, std::vector<int8_t>& w
 void MatmulQ(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin, size_t r_end) {
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
   if (MatmulQX86(w, x, y, y_stride, r_begin, r_end)) return;
+#endif
+#if HWY_TARGET == HWY_WASM
+  if (MatmulQWasm(w, x, y, y_stride, r_begin, r_end)) return;
 #endif
   const size_t nb = w.cols / kQBlock;
   const bool has_min = TypeHasMin(w.type);

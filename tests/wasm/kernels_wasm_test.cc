@@ -13,6 +13,9 @@
 // that, making this a cross-platform test as well as a cross-target one.
 //
 // usage: kernels_wasm_test [--expect-digest HEX]
+//        kernels_wasm_test --bench | --bench-float | --bench-quant
+//          (matrix-vector speed per target, all types / float / quantized; no tests)
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +28,7 @@
 #include "src/gguf/gguf.h"
 #include "src/kernels/kernels.h"
 #include "src/kernels/math.h"
+#include "src/kernels/quant.h"
 
 namespace lithium::kernels {
 namespace {
@@ -222,6 +226,115 @@ void TestAttention(const Target& t, bool digest) {
   }
 }
 
+// The quantized types, and whether a row must be whole 256-element
+// super-blocks (K-quants).
+struct QuantType {
+  gguf::TensorType type;
+  bool k_quant;
+};
+const QuantType kQuantTypes[] = {
+    {gguf::TensorType::kQ8_0, false}, {gguf::TensorType::kQ4_0, false}, {gguf::TensorType::kQ4_1, false},
+    {gguf::TensorType::kQ5_0, false}, {gguf::TensorType::kQ5_1, false}, {gguf::TensorType::kQ4_K, true},
+    {gguf::TensorType::kQ5_K, true},  {gguf::TensorType::kQ6_K, true},
+};
+
+size_t QuantRowBytes(gguf::TensorType type, size_t cols) {
+  uint64_t be = 0, bb = 0;
+  gguf::TensorTypeBlock(uint32_t(type), &be, &bb);
+  return size_t(cols / be * bb);
+}
+
+// A quantized weight matrix: QuantizeRow of deterministic floats (plain
+// scalar code, so the same bytes on every platform), or, with `raw`, random
+// bytes everywhere except the f16 scales, which get sane values. Raw bytes
+// reach what a quantizer never writes (Q8_0's -128, every 6-bit K-quant
+// scale and min, Q6_K scales of -128) and subnormal or zero scales.
+std::vector<uint8_t> QuantMatrix(gguf::TensorType type, size_t rows, size_t cols, uint64_t seed, bool raw) {
+  const size_t rb = QuantRowBytes(type, cols);
+  std::vector<uint8_t> out(rows * rb);
+  if (!raw) {
+    auto wf = RandomVec(rows * cols, seed, 0.5f);
+    for (size_t r = 0; r < rows; ++r) QuantizeRow(uint32_t(type), &wf[r * cols], cols, &out[r * rb]);
+    return out;
+  }
+  Rng rng(seed);
+  for (auto& b : out) b = uint8_t(rng.Next() >> 56);
+  uint64_t be = 0, bb = 0;
+  gguf::TensorTypeBlock(uint32_t(type), &be, &bb);
+  // Offsets of the f16 fields within a format block.
+  std::vector<size_t> halves;
+  switch (type) {
+    case gguf::TensorType::kQ8_0: case gguf::TensorType::kQ4_0: case gguf::TensorType::kQ5_0: halves = {0}; break;
+    case gguf::TensorType::kQ6_K: halves = {208}; break;
+    default: halves = {0, 2}; break;  // Q4_1, Q5_1 (d, m); Q4_K, Q5_K (d, dmin)
+  }
+  size_t i = 0;
+  for (size_t blk = 0; blk < out.size() / bb; ++blk) {
+    for (size_t off : halves) {
+      // Mostly ordinary scales; every 13th a subnormal, every 17th zero
+      // (of either sign), which the SIMD half conversion must get right.
+      float v = rng.Uniform() * 0.01f;
+      uint16_t h = F32ToF16(v);
+      if (i % 13 == 5) h = uint16_t(rng.Next() >> 54);  // subnormal: exponent 0
+      if (i % 17 == 3) h = i % 2 ? 0x8000 : 0x0000;
+      std::memcpy(&out[blk * bb + off], &h, 2);
+      ++i;
+    }
+  }
+  return out;
+}
+
+void TestQuant(const Target& t, bool digest) {
+  for (const QuantType& qt : kQuantTypes) {
+    const std::string tname = gguf::TensorTypeName(uint32_t(qt.type));
+    // 896 (28 blocks: three groups of 8 and 4 left over) is Qwen2-0.5B's
+    // width; K-quant rows are whole super-blocks.
+    for (size_t cols : {256, 768, 896, 2560}) {
+      if (qt.k_quant && cols % 256 != 0) continue;
+      for (bool raw : {false, true}) {
+        const size_t rows = 7, tokens = 3;
+        const std::string what = t.name + " " + tname + " cols=" + std::to_string(cols) + (raw ? " raw bytes" : "");
+        auto x = RandomVec(tokens * cols, 40 + cols, 2.0f);
+        x[5] = 0;  // a zero and an all-zero block
+        for (size_t i = 32; i < 64; ++i) x[i] = 0;
+        ActQ8 a1, a2;
+        t.ops.quantize_act(x.data(), tokens, cols, &a1);
+        Ref().quantize_act(x.data(), tokens, cols, &a2);
+        const size_t nb = tokens * cols / kQBlock;
+        Expect(std::memcmp(a1.q.data(), a2.q.data(), tokens * cols) == 0 &&
+                   std::memcmp(a1.d.data(), a2.d.data(), nb * 4) == 0 &&
+                   std::memcmp(a1.sum.data(), a2.sum.data(), nb * 4) == 0,
+               what + " quantize_act");
+        if (digest) {
+          g_digest.Update(a2.q.data(), tokens * cols);
+          g_digest.Update(a2.d.data(), nb * 4);
+        }
+        auto wq = QuantMatrix(qt.type, rows, cols, 50 + cols + (raw ? 1000 : 0), raw);
+        Weights w{wq.data(), uint32_t(qt.type), rows, cols, QuantRowBytes(qt.type, cols)};
+        std::vector<float> got(tokens * rows), want(tokens * rows);
+        t.ops.matmul_q(w, a2, got.data(), rows, 0, rows);
+        Ref().matmul_q(w, a2, want.data(), rows, 0, rows);
+        ExpectSameBits(got, want, what + " matmul_q tokens=3");
+        if (digest) Digest(want);
+        // Each token alone (the decode path) gives the bits of the batch.
+        for (size_t tok = 0; tok < tokens; ++tok) {
+          ActQ8 one;
+          t.ops.quantize_act(x.data() + tok * cols, 1, cols, &one);
+          std::vector<float> y1(rows);
+          t.ops.matmul_q(w, one, y1.data(), rows, 0, rows);
+          ExpectSameBits(y1, std::vector<float>(want.begin() + tok * rows, want.begin() + (tok + 1) * rows),
+                         what + " single token " + std::to_string(tok));
+        }
+        // Splitting rows (as threads do natively) changes nothing.
+        std::vector<float> split(tokens * rows);
+        t.ops.matmul_q(w, a2, split.data(), rows, 0, 3);
+        t.ops.matmul_q(w, a2, split.data(), rows, 3, rows);
+        ExpectSameBits(split, want, what + " split rows");
+      }
+    }
+  }
+}
+
 // The reference itself is accurate, not only consistent (against this
 // platform's libm, which is wasi-libc's musl inside wasm).
 void TestMathAccuracy() {
@@ -253,13 +366,97 @@ void TestMathAccuracy() {
          "half and bfloat16 round trips");
 }
 
+// Seconds per call of fn: the fastest single call over at least 0.5 s of
+// calls. On a shared, loaded machine an average mixes in other processes'
+// time slices; a call of a millisecond or less usually runs uninterrupted.
+template <typename Fn>
+double TimeBest(Fn fn) {
+  double best = 1e30, total = 0;
+  do {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::fmin(best, secs);
+    total += secs;
+  } while (total < 0.5);
+  return best;
+}
+
+// Decode-step matrix-vector speed on the Qwen2-0.5B shapes: the FFN's
+// 4864 x 896 (8.7 MB in F16: larger than L2, so memory traffic counts as it
+// would), the attention's 896 x 896 and, for quantized types, ffn_down's
+// 896 x 4864. One token of that model costs 2 x 493.9 M multiply-adds (24
+// layers of q, k, v, o, gate, up, down plus the 151936 x 896 output
+// matrix), hence the implied tokens/s at the FFN's rate.
+void Bench(bool floats, bool quants) {
+  const double kQwen05Flops = 2.0 * 493.9e6;
+  auto report = [&](const Target& t, uint32_t type, size_t rows, size_t cols, double secs) {
+    const double gflops = 2.0 * rows * cols / secs / 1e9;
+    std::printf("bench %-13s %-4s %5zu x %-4zu %8.3f ms  %6.2f GFLOP/s", t.name.c_str(), gguf::TensorTypeName(type),
+                rows, cols, secs * 1e3, gflops);
+    if (rows == 4864) std::printf("  (Qwen2-0.5B shape: ~%.1f tokens/s)", gflops * 1e9 / kQwen05Flops);
+    std::printf("\n");
+  };
+  for (const Target& t : AvailableTargets()) {
+    if (floats) {
+      const uint32_t types[] = {uint32_t(gguf::TensorType::kF32), uint32_t(gguf::TensorType::kF16),
+                                uint32_t(gguf::TensorType::kBF16)};
+      const size_t shapes[][2] = {{4864, 896}, {896, 896}};
+      for (uint32_t type : types) {
+        for (const auto& shape : shapes) {
+          const size_t rows = shape[0], cols = shape[1];
+          const size_t elem = type == uint32_t(gguf::TensorType::kF32) ? 4 : 2;
+          auto wf = RandomVec(rows * cols, 3, 0.05f);
+          std::vector<uint8_t> wbytes(rows * cols * elem);
+          for (size_t i = 0; i < rows * cols; ++i) {
+            if (elem == 4) {
+              std::memcpy(&wbytes[4 * i], &wf[i], 4);
+            } else {
+              uint16_t h = type == uint32_t(gguf::TensorType::kF16) ? F32ToF16(wf[i]) : F32ToBf16(wf[i]);
+              std::memcpy(&wbytes[2 * i], &h, 2);
+            }
+          }
+          Weights w{wbytes.data(), type, rows, cols, cols * elem};
+          auto x = RandomVec(cols, 4);
+          std::vector<float> y(rows);
+          report(t, type, rows, cols, TimeBest([&] { t.ops.matmul(w, x.data(), 1, y.data(), rows, 0, rows); }));
+        }
+      }
+    }
+    if (quants) {
+      // Activation quantization included, as the forward pass calls it.
+      // 896 x 896 in Q4_0 is 450 KB, cache-resident: the compute rate.
+      const size_t shapes[][2] = {{4864, 896}, {896, 4864}, {896, 896}};
+      for (const QuantType& qt : kQuantTypes) {
+        for (const auto& shape : shapes) {
+          const size_t rows = shape[0], cols = shape[1];
+          if (qt.k_quant && cols % 256 != 0) continue;  // K-quant rows are whole super-blocks
+          auto wq = QuantMatrix(qt.type, rows, cols, 3, false);
+          Weights w{wq.data(), uint32_t(qt.type), rows, cols, QuantRowBytes(qt.type, cols)};
+          auto x = RandomVec(cols, 4);
+          std::vector<float> y(rows);
+          ActQ8 act;
+          report(t, uint32_t(qt.type), rows, cols, TimeBest([&] {
+                   t.ops.quantize_act(x.data(), 1, cols, &act);
+                   t.ops.matmul_q(w, act, y.data(), rows, 0, rows);
+                 }));
+        }
+      }
+    }
+  }
+}
+
 int Main(int argc, char** argv) {
   std::string expect_digest;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--expect-digest") == 0 && i + 1 < argc) {
       expect_digest = argv[++i];
+    } else if (std::strcmp(argv[i], "--bench") == 0 || std::strcmp(argv[i], "--bench-float") == 0 ||
+               std::strcmp(argv[i], "--bench-quant") == 0) {
+      Bench(std::strcmp(argv[i], "--bench-quant") != 0, std::strcmp(argv[i], "--bench-float") != 0);
+      return 0;
     } else {
-      std::fprintf(stderr, "usage: %s [--expect-digest HEX]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--expect-digest HEX | --bench | --bench-float | --bench-quant]\n", argv[0]);
       return 2;
     }
   }
@@ -290,6 +487,7 @@ int Main(int argc, char** argv) {
     TestExp(t, digest);
     TestElementwise(t, digest);
     TestAttention(t, digest);
+    TestQuant(t, digest);
   }
   TestMathAccuracy();
 

@@ -115,7 +115,12 @@ int CmdQuantize(int argc, char** argv) {
     const bool is_float = t.type == uint32_t(TensorType::kF32) || t.type == uint32_t(TensorType::kF16) ||
                           t.type == uint32_t(TensorType::kBF16);
     TensorType target = TensorType(t.type);
-    if (t.dims.size() == 2 && EndsWith(t.name, ".weight") && is_float) {
+    const bool float_scheme = scheme->base == TensorType::kF32 || scheme->base == TensorType::kF16 ||
+                              scheme->base == TensorType::kBF16;
+    if (t.dims.size() == 2 && EndsWith(t.name, ".weight") && float_scheme && kernels::IsSupportedWeightType(t.type)) {
+      // Dequantizing (any type to f32/f16/bf16) is always possible.
+      target = scheme->base;
+    } else if (t.dims.size() == 2 && EndsWith(t.name, ".weight") && is_float) {
       target = scheme->base;
       const bool output = t.name == "output.weight" || (tied && t.name == "token_embd.weight");
       const int64_t layer = LayerOf(t.name);

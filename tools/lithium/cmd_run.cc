@@ -4,10 +4,13 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "src/engine/constraint.h"
 #include "src/engine/generate.h"
 #include "tools/lithium/args.h"
+#include "tools/lithium/chat_prompt.h"
 #include "tools/lithium/commands.h"
 #include "tools/lithium/common.h"
+#include "tools/lithium/run_policy.h"
 
 namespace lithium::cli {
 
@@ -17,6 +20,8 @@ int CmdRun(int argc, char** argv) {
   int64_t n_predict = 128, top_k = 40, seed = 0, threads = 0, ubatch = 512, n_ctx = 0, repeat_last_n = 64;
   float temp = 0.8f, top_p = 0.95f, min_p = 0.05f, repeat_penalty = 1.0f;
   bool no_bos = false;
+  std::string json_schema_file, grammar_file, regex;
+  bool schema_strict = false;
   Args args("run", "lithium run -m MODEL [-p TEXT | -f FILE] [options]");
   args.String(&model_path, "-m,--model", "FILE", "GGUF model file");
   args.String(&prompt, "-p,--prompt", "TEXT", "prompt text");
@@ -36,8 +41,19 @@ int CmdRun(int argc, char** argv) {
   args.Int(&n_ctx, "-c,--ctx-size", "N", "context size (default: the model's, at most 4096)");
   args.String(&simd, "--simd", "TARGET", "force a kernel target (scalar, sse4, avx2, avx512, ...); env LITHIUM_SIMD");
   args.Flag(&no_bos, "--no-bos", "do not prepend the BOS token");
+  bool chat = false;
+  std::string system_prompt, template_file;
+  args.Flag(&chat, "--chat", "wrap the prompt as a user message in the model's chat template");
+  args.String(&system_prompt, "--system", "TEXT", "with --chat: a system message before the user's");
+  args.String(&template_file, "--template", "FILE", "with --chat: a Jinja chat template instead of the model's");
   args.String(&format, "--format", "text|json", "text streams tokens; json prints one result object");
   args.String(&dump_logits, "--dump-logits", "FILE", "write each step's float32 logits row (fingerprint order)");
+  args.String(&json_schema_file, "--json-schema", "FILE", "constrain the output to JSON valid against this JSON Schema");
+  args.String(&grammar_file, "--grammar", "FILE", "constrain the output to this GBNF grammar (llama.cpp syntax)");
+  args.String(&regex, "--regex", "RE", "constrain the output to match this regular expression in full");
+  args.Flag(&schema_strict, "--json-schema-strict", "with --json-schema: absent additionalProperties means false");
+  PolicyFlags policy_flags;
+  AddPolicyFlags(&args, &policy_flags);
   Status st = args.Parse(argc, argv, 2);
   if (!st.ok()) return ReportError(st);
   if (args.help_requested()) {
@@ -54,6 +70,24 @@ int CmdRun(int argc, char** argv) {
     if (!text.ok()) return ReportError(text.status());
     prompt = *text;
   }
+  if (int(!json_schema_file.empty()) + int(!grammar_file.empty()) + int(!regex.empty()) > 1) {
+    return ReportError(Status::Usage("use one of --json-schema, --grammar and --regex"));
+  }
+  engine::ConstraintSpec constraint;
+  std::string constraint_source;
+  if (!json_schema_file.empty() || !grammar_file.empty()) {
+    const std::string& file = json_schema_file.empty() ? grammar_file : json_schema_file;
+    auto text = ReadTextFile(file);
+    if (!text.ok()) return ReportError(text.status());
+    constraint.kind = json_schema_file.empty() ? engine::ConstraintKind::kGbnf : engine::ConstraintKind::kJsonSchema;
+    constraint.text = *text;
+    constraint_source = file;
+  } else if (!regex.empty()) {
+    constraint.kind = engine::ConstraintKind::kRegex;
+    constraint.text = regex;
+    constraint_source = regex;
+  }
+  constraint.schema_options.forbid_additional_properties = schema_strict;
   if (n_predict < 0 || n_predict > (1 << 20)) return ReportError(Status::Usage("-n must be in [0, 1048576]"));
   if (top_k < 0 || top_k > (1 << 30)) return ReportError(Status::Usage("--top-k must be >= 0"));
   if (threads < 0 || threads > 1024) return ReportError(Status::Usage("-t must be in [1, 1024]"));
@@ -61,6 +95,8 @@ int CmdRun(int argc, char** argv) {
   if (seed < 0) return ReportError(Status::Usage("--seed must be >= 0"));
   if (repeat_last_n < 0 || repeat_last_n > (1 << 20)) return ReportError(Status::Usage("--repeat-last-n must be >= 0"));
 
+  auto policy_run = PreparePolicy(policy_flags);  // null without --policy
+  if (!policy_run.ok()) return ReportError(policy_run.status());
   auto target = SelectTarget(simd);
   if (!target.ok()) return ReportError(target.status());
   auto loaded = LoadModel(model_path, false, true);
@@ -72,8 +108,23 @@ int CmdRun(int argc, char** argv) {
     return ReportError(Status::Usage("-c must be in [1, " + std::to_string(cfg.n_ctx_train) + "] for this model"));
   }
 
-  Result<std::vector<int32_t>> prompt_ids = prompt_tokens.empty() ? l.tokenizer->Encode(prompt, !no_bos, false)
-                                                                   : ParseTokenList(prompt_tokens, l.tokenizer->n_vocab());
+  if (chat && !prompt_tokens.empty()) return ReportError(Status::Usage("--chat needs -p or -f, not --prompt-tokens"));
+  if (!chat && (!system_prompt.empty() || !template_file.empty())) {
+    return ReportError(Status::Usage("--system and --template need --chat"));
+  }
+  Result<std::vector<int32_t>> prompt_ids = std::vector<int32_t>{};
+  if (chat) {
+    auto tmpl = LoadChatTemplate(*l.file, template_file);
+    if (!tmpl.ok()) return ReportError(tmpl.status());
+    nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+    if (!system_prompt.empty()) messages.push_back({{"role", "system"}, {"content", system_prompt}});
+    messages.push_back({{"role", "user"}, {"content", prompt}});
+    prompt_ids = ChatPromptTokens(*tmpl, *l.tokenizer, messages, true);
+  } else if (prompt_tokens.empty()) {
+    prompt_ids = l.tokenizer->Encode(prompt, !no_bos, false);
+  } else {
+    prompt_ids = ParseTokenList(prompt_tokens, l.tokenizer->n_vocab());
+  }
   if (!prompt_ids.ok()) return ReportError(prompt_ids.status());
 
   engine::GenerateRequest req;
@@ -88,6 +139,13 @@ int CmdRun(int argc, char** argv) {
   req.sampling.seed = uint64_t(seed);
   req.stop = stop;
   req.ubatch = int32_t(ubatch);
+  if (!constraint_source.empty()) {
+    auto vocab = engine::MatcherVocabulary(*l.tokenizer);
+    if (!vocab.ok()) return ReportError(vocab.status());
+    auto m = engine::MakeConstraint(constraint, *vocab);
+    if (!m.ok()) return ReportError(m.status().WithContext(constraint_source));
+    req.constraint = *m;
+  }
 
   FILE* dump = nullptr;
   if (!dump_logits.empty()) {
@@ -107,7 +165,8 @@ int CmdRun(int argc, char** argv) {
   auto on_logits = [&](const std::vector<float>& row) {
     if (dump && std::fwrite(row.data(), sizeof(float), row.size(), dump) != row.size()) dump_ok = false;
   };
-  auto res = gen.Generate(req, on_text, dump ? engine::LogitsSink(on_logits) : nullptr);
+  auto res = GenerateWithPolicy(policy_run->get(), gen, *l.tokenizer, req, on_text,
+                                dump ? engine::LogitsSink(on_logits) : nullptr);
   if (dump && std::fclose(dump) != 0) dump_ok = false;
   if (!res.ok()) {
     if (format == "text") std::fputc('\n', stdout);
@@ -120,10 +179,13 @@ int CmdRun(int argc, char** argv) {
     std::fputc('\n', stdout);
     std::fprintf(stderr,
                  "\nlithium: %zu prompt tokens, %zu generated (%s) | prefill %.1f tok/s, decode %.1f tok/s | "
-                 "%s, %d threads\nlithium: fingerprint %s\n",
+                 "%s, %d threads\nlithium: fingerprint %s\n%s",
                  req.prompt.size(), r.tokens.size(), r.finish_reason.c_str(), r.timings.prefill_tokens_per_s(),
-                 r.timings.decode_tokens_per_s(), (*target)->name.c_str(), n_threads, r.fingerprint.c_str());
-    return kExitOk;
+                 r.timings.decode_tokens_per_s(), (*target)->name.c_str(), n_threads, r.fingerprint.c_str(),
+                 constraint_source.empty() ? ""
+                                           : ("lithium: constraint " + std::string(engine::ConstraintKindName(constraint.kind)) +
+                                              " " + constraint_source + "\n").c_str());
+    return FinishPolicy(policy_run->get(), nullptr);
   }
   nlohmann::ordered_json j;
   j["text"] = r.text;
@@ -135,15 +197,23 @@ int CmdRun(int argc, char** argv) {
   j["params"] = {{"n_predict", n_predict}, {"temperature", temp}, {"top_k", top_k}, {"top_p", top_p},
                  {"min_p", min_p}, {"repeat_penalty", repeat_penalty}, {"repeat_last_n", repeat_last_n},
                  {"seed", seed}, {"stop", stop}, {"ctx_size", n_ctx}, {"ubatch", ubatch},
-                 {"add_bos", !no_bos && prompt_tokens.empty()}};
+                 {"add_bos", !no_bos && prompt_tokens.empty() && !chat}, {"chat", chat}};
+  if (constraint_source.empty()) {
+    j["constraint"] = nullptr;
+  } else {
+    j["constraint"] = {{"kind", engine::ConstraintKindName(constraint.kind)}, {"source", constraint_source},
+                       {"strict", schema_strict}, {"forced_tokens", r.forced_tokens},
+                       {"mask_ms", r.timings.mask_ms}};
+  }
   j["simd_target"] = (*target)->name;
   j["threads"] = n_threads;
   j["timings"] = {{"load_ms", l.load_ms}, {"ttft_ms", r.timings.ttft_ms},
                   {"prefill_tokens_per_s", r.timings.prefill_tokens_per_s()},
                   {"decode_tokens_per_s", r.timings.decode_tokens_per_s()}};
+  const int exit_code = FinishPolicy(policy_run->get(), &j);  // adds verification and attempts
   std::string out = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   std::printf("%s\n", out.c_str());
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace lithium::cli

@@ -38,7 +38,11 @@ const char* kUsage =
     "  run        generate text from a prompt; --format json prints the result with its fingerprint\n"
     "  inspect    show a GGUF file's metadata, tensors and hyperparameters\n"
     "  tokenize   print the token ids of a text as a JSON array\n"
-    "  quantize   convert a model's float weights to q8_0, q4_0, q4_k_m, ...\n";
+    "  quantize   convert a model's float weights to q8_0, q4_0, q4_k_m, ...\n"
+    "  bench      prefill (pp) and decode (tg) tokens/s, peak RSS and a fingerprint\n"
+    "  chat       an interactive multi-turn conversation with the model's chat template\n"
+    "  template   render a chat template for a conversation and print the prompt\n"
+    "  verify     check an output (and its input) against a policy: exit 0 pass, 1 violations, 2 error\n";
 
 }  // namespace
 
@@ -59,6 +63,10 @@ int main(int argc, char** argv) {
   if (cmd == "inspect") return lithium::cli::CmdInspect(argc, argv);
   if (cmd == "tokenize") return lithium::cli::CmdTokenize(argc, argv);
   if (cmd == "quantize") return lithium::cli::CmdQuantize(argc, argv);
+  if (cmd == "bench") return lithium::cli::CmdBench(argc, argv);
+  if (cmd == "chat") return lithium::cli::CmdChat(argc, argv);
+  if (cmd == "template") return lithium::cli::CmdTemplate(argc, argv);
+  if (cmd == "verify") return lithium::cli::CmdVerify(argc, argv);
   std::fprintf(stderr, "lithium: unknown command '%s' (see lithium --help)\n", cmd.c_str());
   return 2;
 }
