@@ -32,6 +32,8 @@ def strip_volatile(result):
     result = dict(result)
     result.pop("timings", None)
     result.pop("threads", None)
+    if isinstance(result.get("constraint"), dict):
+        result["constraint"] = {k: v for k, v in result["constraint"].items() if k != "mask_ms"}
     return result
 
 

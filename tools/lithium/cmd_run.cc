@@ -97,6 +97,16 @@ int CmdRun(int argc, char** argv) {
 
   auto policy_run = PreparePolicy(policy_flags);  // null without --policy
   if (!policy_run.ok()) return ReportError(policy_run.status());
+  // With --policy and no other constraint, decoding is constrained to the
+  // policy's output schema, so the output always parses and fits it.
+  if (constraint_source.empty()) {
+    std::string schema = PolicyOutputSchema(policy_run->get());
+    if (!schema.empty()) {
+      constraint.kind = engine::ConstraintKind::kJsonSchema;
+      constraint.text = schema;
+      constraint_source = policy_flags.policy + " (output schema)";
+    }
+  }
   auto target = SelectTarget(simd);
   if (!target.ok()) return ReportError(target.status());
   auto loaded = LoadModel(model_path, false, true);

@@ -19,6 +19,31 @@ struct PolicyRun {
   verify::ReaskResult result;
 };
 
+namespace {
+
+// Policies may mark decimal strings with `format: decimal` (docs/policy.md),
+// which the grammar does not know. For the decoding constraint such a value
+// is a plain string; verification after inference still checks it exactly.
+void DropDecimalFormats(nlohmann::json* j) {
+  if (j->is_object()) {
+    auto f = j->find("format");
+    if (f != j->end() && f->is_string() && f->get_ref<const std::string&>() == "decimal") j->erase(f);
+    for (auto& [k, v] : j->items()) DropDecimalFormats(&v);
+  } else if (j->is_array()) {
+    for (auto& v : *j) DropDecimalFormats(&v);
+  }
+}
+
+}  // namespace
+
+std::string PolicyOutputSchema(const PolicyRun* run) {
+  if (!run || !run->policy) return "";
+  nlohmann::json schema = run->policy->output_schema();
+  if (schema.is_null()) return "";
+  DropDecimalFormats(&schema);
+  return schema.dump();
+}
+
 void AddPolicyFlags(Args* args, PolicyFlags* flags) {
   args->String(&flags->policy, "--policy", "FILE", "verify the output against this policy (docs/policy.md)");
   args->String(&flags->input, "--policy-input", "FILE", "JSON object the policy's rules see as `input`");

@@ -30,6 +30,10 @@ struct PolicyRun;
 // warnings go to stderr.
 Result<std::shared_ptr<PolicyRun>> PreparePolicy(const PolicyFlags& flags);
 
+// The policy's output JSON Schema as text ("" without a policy or schema),
+// so `run --policy` can constrain decoding to it.
+std::string PolicyOutputSchema(const PolicyRun* run);
+
 // Without a policy (run == null), exactly gen.Generate(req, ...). With one,
 // up to 1 + max_retries generations until one passes; returns the last.
 // Schema-constrained decoding is not applied here: pass --json-schema with

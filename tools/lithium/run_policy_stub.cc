@@ -27,6 +27,8 @@ Result<engine::GenerateResult> GenerateWithPolicy(PolicyRun*, engine::Generator&
 
 int FinishPolicy(const PolicyRun*, nlohmann::ordered_json*) { return kExitOk; }
 
+std::string PolicyOutputSchema(const PolicyRun*) { return ""; }
+
 int CmdVerify(int, char**) {
   return ReportError(Status::Unsupported("lithium verify needs Z3, which this build (WebAssembly) does not have"));
 }
