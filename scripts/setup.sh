@@ -26,6 +26,8 @@ PKGS=(
   chromium
   # reference checks in tests
   python3-numpy
+  # second opinion on structured outputs (src/grammar/*generation*_test)
+  python3-jsonschema
   # Unicode Character Database for tools/gen/gen_unicode_tables.py
   unicode-data
 )
@@ -65,4 +67,24 @@ elif command -v npm >/dev/null 2>&1; then
   fi
 else
   echo "setup: npm not found; tests/chat_templates will be skipped" >&2
+fi
+
+# The wasm JS package's dependencies (js/: @bjorn3/browser_wasi_shim, and
+# playwright-core to drive Debian's chromium), so tests/wasm/js_package_test.mjs
+# and browser_test.mjs run on a fresh machine instead of skipping. Skipped
+# when node_modules was installed from the same package-lock.json.
+JS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/js"
+JS_STAMP="$JS_DIR/node_modules/.lithium-lock.sha256"
+JS_LOCK_SHA="$(sha256sum "$JS_DIR/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$JS_STAMP" ] && [ "$(cat "$JS_STAMP")" = "$JS_LOCK_SHA" ]; then
+  echo "setup: js package dependencies present" >&2
+elif command -v npm >/dev/null 2>&1; then
+  echo "setup: npm ci --prefix js" >&2
+  if npm ci --prefix "$JS_DIR" --no-audit --no-fund --loglevel=error >/dev/null; then
+    echo "$JS_LOCK_SHA" > "$JS_STAMP"
+  else
+    echo "setup: npm ci failed; the wasm JS package and browser tests will be skipped" >&2
+  fi
+else
+  echo "setup: npm not found; the wasm JS package and browser tests will be skipped" >&2
 fi

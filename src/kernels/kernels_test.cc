@@ -85,6 +85,10 @@ TEST_P(EveryTarget, MatmulMatchesReference) {
     CheckMatmul(target(), type, 13, 64, 3);
     CheckMatmul(target(), type, 37, 100, 5);
     CheckMatmul(target(), type, 8, 7, 2);
+    // One and two tokens read 16-bit rows in place (decode path).
+    CheckMatmul(target(), type, 37, 100, 1);
+    CheckMatmul(target(), type, 11, 896, 1);
+    CheckMatmul(target(), type, 6, 131, 2);
   }
 }
 

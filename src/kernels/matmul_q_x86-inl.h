@@ -222,117 +222,316 @@ HWY_INLINE bool X86FormatOf(uint32_t type, X86Format* f) {
   }
 }
 
-// The whole quantized matmul for rows [r_begin, r_end), fused: decode a
-// group of 8 blocks once, then for every token compute the 8 exact I_b,
-// the float terms f_b = float(I_b) * (D_b * dx_b) [+ float(M_b) * (Dm_b * dx_b)]
-// and acc[b % 8] += f_b in one vector (lane = b % 8, since groups start at
-// multiples of 8). A last partial group adds +0.0 in its unused lanes,
-// which leaves the sums unchanged (an accumulator is never -0.0).
-// Returns false when the type has no fused path.
-HWY_INLINE bool MatmulQX86(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
-                           size_t r_end) {
+// One block of a group, decoded for the one-token path: the same values as
+// Decode8's out[k], but built per block so that a decode step (one token per
+// call) keeps eight int32 partial sums in registers instead of spilling 16
+// decoded vectors to the stack. `grp` is the group's first byte: block 8g of
+// a legacy row, super-block g of a K-quant row.
+template <uint32_t kType>
+HWY_INLINE DecodedBlock DecodeBlockT(const uint8_t* grp, int k) {
+  using gguf::TensorType;
+  constexpr TensorType t = static_cast<TensorType>(kType);
+  const __m256i ones = _mm256_set1_epi16(1);
+  if constexpr (t == TensorType::kQ8_0) {
+    return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp + 34 * k + 2)), ones};
+  } else if constexpr (t == TensorType::kQ4_0 || t == TensorType::kQ4_1) {
+    // Low nibbles to lanes 0-15, high nibbles to 16-31: one broadcast load,
+    // a per-half shift and a mask (the 64-bit shift's carried bits are masked).
+    const uint8_t* q = grp + (t == TensorType::kQ4_0 ? 18 : 20) * k + (t == TensorType::kQ4_0 ? 2 : 4);
+    const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+    return {_mm256_and_si256(_mm256_srlv_epi64(b, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F)), ones};
+  } else if constexpr (t == TensorType::kQ5_0 || t == TensorType::kQ5_1) {
+    constexpr size_t bytes = t == TensorType::kQ5_1 ? 24 : 22, hoff = t == TensorType::kQ5_1 ? 4 : 2;
+    const uint8_t* p = grp + bytes * k;
+    const __m256i hi = _mm256_and_si256(BytesFromBits32(Load32(p + hoff)), _mm256_set1_epi8(0x10));
+    return {_mm256_or_si256(Nibbles16(p + hoff + 4), hi), ones};
+  } else if constexpr (t == TensorType::kQ4_K || t == TensorType::kQ5_K) {
+    // The sub-block scale is applied to the block's integer sum afterwards
+    // (GroupDot1): sc * sum(q * x) is the same exact integer as sum((sc * q) * x).
+    constexpr bool five = t == TensorType::kQ5_K;
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp + (five ? 48 : 16) + 32 * (k / 2)));
+    __m256i w = _mm256_and_si256((k & 1) ? _mm256_srli_epi16(q, 4) : q, _mm256_set1_epi8(0x0F));
+    if constexpr (five) {
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp + 16));
+      const __m256i h = _mm256_and_si256(_mm256_srli_epi16(qh, k), _mm256_set1_epi8(1));
+      w = _mm256_or_si256(w, _mm256_slli_epi16(h, 4));
+    }
+    return {w, ones};
+  } else {
+    static_assert(t == TensorType::kQ6_K);
+    const int h = k / 4, j = k % 4;
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp + 128 + 32 * h));
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp + 64 * h + (j & 1 ? 32 : 0)));
+    const __m256i l4 = _mm256_and_si256(j >= 2 ? _mm256_srli_epi16(lo, 4) : lo, _mm256_set1_epi8(0x0F));
+    const __m256i h2 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), _mm256_set1_epi8(3));
+    const __m256i w = _mm256_sub_epi8(_mm256_or_si256(l4, _mm256_slli_epi16(h2, 4)), _mm256_set1_epi8(32));
+    const int8_t* scales = reinterpret_cast<const int8_t*>(grp + 192);
+    const int16_t s0 = scales[8 * h + 2 * j], s1 = scales[8 * h + 2 * j + 1];
+    return {w, _mm256_setr_epi16(s0, s0, s0, s0, s0, s0, s0, s0, s1, s1, s1, s1, s1, s1, s1, s1)};
+  }
+}
+
+// The eight 6-bit sub-block scales and mins of a Q4_K / Q5_K super-block
+// (ScaleMinK4 for j = 0..7) as int32 lanes, from the 12 packed bytes at q.
+HWY_INLINE void KScalesMins8(const uint8_t* q, __m256i* sc, __m256i* m) {
+  const uint32_t u0 = Load32(q), u1 = Load32(q + 4), u2 = Load32(q + 8);
+  const uint32_t sc_lo = u0 & 0x3f3f3f3fu, m_lo = u1 & 0x3f3f3f3fu;
+  const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u);
+  const uint32_t m_hi = ((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u);
+  *sc = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(uint64_t(sc_lo) | (uint64_t(sc_hi) << 32))));
+  *m = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(uint64_t(m_lo) | (uint64_t(m_hi) << 32))));
+}
+
+// The 8 exact I values (before any bias) of one group against one token:
+// decode and dot fused block by block. Blocks at or past `valid` (a legacy
+// row's partial last group) are not read and give 0.
+template <uint32_t kType>
+HWY_INLINE __m256i GroupDot1(const uint8_t* grp, const int8_t* xq, size_t valid = 8) {
+  constexpr bool q6k = kType == uint32_t(gguf::TensorType::kQ6_K);
+  // Q6_K: the 16 int8 scales widened once per super-block into two vectors
+  // holding scales 0-7 (8-15) in both halves; block k's multipliers
+  // (scale 2k' in the low half, 2k'+1 in the high half) are one byte shuffle.
+  __m256i s6[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+  if constexpr (q6k) {
+    const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(grp + 192)));
+    s6[0] = _mm256_permute4x64_epi64(s16, 0x44);
+    s6[1] = _mm256_permute4x64_epi64(s16, 0xEE);
+  }
+  __m256i v[8];
+  for (int k = 0; k < 8; ++k) {
+    if (size_t(k) >= valid) {
+      v[k] = _mm256_setzero_si256();
+      continue;
+    }
+    DecodedBlock b = DecodeBlockT<kType>(grp, k);
+    if constexpr (q6k) {
+      const int j = k % 4;
+      const char lo0 = char(4 * j), lo1 = char(4 * j + 1), hi0 = char(4 * j + 2), hi1 = char(4 * j + 3);
+      const __m256i ctrl = _mm256_setr_epi8(lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1,
+                                            lo0, lo1, hi0, hi1, hi0, hi1, hi0, hi1, hi0, hi1, hi0, hi1, hi0, hi1,
+                                            hi0, hi1, hi0, hi1);
+      b.mul16 = _mm256_shuffle_epi8(s6[k / 4], ctrl);
+    }
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * k));
+    if (DecodesUnsigned(kType)) {
+      v[k] = _mm256_madd_epi16(_mm256_maddubs_epi16(b.w, xv), b.mul16);
+    } else {
+      v[k] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(b.w, b.w), _mm256_sign_epi8(xv, b.w)), b.mul16);
+    }
+  }
+  if constexpr (kType == uint32_t(gguf::TensorType::kQ4_K) || kType == uint32_t(gguf::TensorType::kQ5_K)) {
+    __m256i sc, m;
+    KScalesMins8(grp + 4, &sc, &m);
+    return _mm256_mullo_epi32(HorizontalSums8(v), sc);
+  }
+  return HorizontalSums8(v);
+}
+
+// Eight f16 values at `p`, `p + stride`, ... as floats; only the first
+// `valid` are read, the others are 0. Inserting each into a vector avoids
+// the store-forwarding stall of eight 2-byte stores read back by one
+// 16-byte load.
+HWY_INLINE __m256 LoadF16Strided8(const uint8_t* p, size_t stride, size_t valid = 8) {
+  if (valid == 8) {
+    __m128i h = _mm_cvtsi32_si128(Load16(p));
+    h = _mm_insert_epi16(h, Load16(p + stride), 1);
+    h = _mm_insert_epi16(h, Load16(p + 2 * stride), 2);
+    h = _mm_insert_epi16(h, Load16(p + 3 * stride), 3);
+    h = _mm_insert_epi16(h, Load16(p + 4 * stride), 4);
+    h = _mm_insert_epi16(h, Load16(p + 5 * stride), 5);
+    h = _mm_insert_epi16(h, Load16(p + 6 * stride), 6);
+    h = _mm_insert_epi16(h, Load16(p + 7 * stride), 7);
+    return _mm256_cvtph_ps(h);
+  }
+  alignas(16) uint16_t h16[8];
+  for (size_t k = 0; k < 8; ++k) h16[k] = k < valid ? Load16(p + stride * k) : 0;
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h16)));
+}
+
+template <uint32_t kType>
+struct X86Traits {
+  static constexpr bool kHasMin = kType == uint32_t(gguf::TensorType::kQ4_1) ||
+                                  kType == uint32_t(gguf::TensorType::kQ5_1) ||
+                                  kType == uint32_t(gguf::TensorType::kQ4_K) ||
+                                  kType == uint32_t(gguf::TensorType::kQ5_K);
+  static constexpr bool kKQuant = kType == uint32_t(gguf::TensorType::kQ4_K) ||
+                                  kType == uint32_t(gguf::TensorType::kQ5_K) ||
+                                  kType == uint32_t(gguf::TensorType::kQ6_K);
+};
+
+// A group's block factors: D_b, Dm_b and the integer min scales of its 8
+// blocks (blocks past `valid` get zeros).
+struct GroupScales {
+  __m256 d, dm;
+  __m256i msc;
+};
+
+template <uint32_t kType>
+HWY_INLINE GroupScales LoadGroupScales(const uint8_t* grp, size_t valid) {
   X86Format fmt;
-  if (!X86FormatOf(w.type, &fmt)) return false;
+  X86FormatOf(kType, &fmt);
+  constexpr bool has_min = X86Traits<kType>::kHasMin;
+  GroupScales s{_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_si256()};
+  if constexpr (!X86Traits<kType>::kKQuant) {
+    if (valid == 8) {
+      s.d = LoadF16Strided8(grp + fmt.d_off, fmt.bytes);
+      if constexpr (has_min) s.dm = LoadF16Strided8(grp + fmt.d_off + 2, fmt.bytes);
+    } else {
+      s.d = LoadF16Strided8(grp + fmt.d_off, fmt.bytes, valid);
+      if constexpr (has_min) s.dm = LoadF16Strided8(grp + fmt.d_off + 2, fmt.bytes, valid);
+    }
+    if constexpr (has_min) s.msc = _mm256_set1_epi32(1);
+  } else {
+    s.d = _mm256_set1_ps(F16ToF32(Load16(grp + fmt.d_off)));
+    if constexpr (has_min) {
+      s.dm = _mm256_set1_ps(-F16ToF32(Load16(grp + 2)));
+      __m256i sc;
+      KScalesMins8(grp + 4, &sc, &s.msc);
+    }
+  }
+  return s;
+}
+
+// The float terms of one group for one token, from its 8 exact I values:
+// f_b = float(I_b - bias * xsum_b) * (D_b * dx_b) [+ float(msc_b * xsum_b) * (Dm_b * dx_b)].
+template <uint32_t kType>
+HWY_INLINE __m256 GroupTermsF(__m256i iv, const GroupScales& s, const float* dxp, const int32_t* xsp) {
+  constexpr bool has_min = X86Traits<kType>::kHasMin;
+  constexpr int32_t bias = kType == uint32_t(gguf::TensorType::kQ4_0)   ? 8
+                           : kType == uint32_t(gguf::TensorType::kQ5_0) ? 16
+                                                                        : 0;
+  const __m256 dx = _mm256_loadu_ps(dxp);
+  __m256i xsv = _mm256_setzero_si256();
+  if constexpr (has_min || bias != 0) xsv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xsp));
+  if constexpr (bias != 0) iv = _mm256_sub_epi32(iv, _mm256_mullo_epi32(_mm256_set1_epi32(bias), xsv));
+  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(iv), _mm256_mul_ps(s.d, dx));
+  if constexpr (has_min) {
+    const __m256i mv = _mm256_mullo_epi32(s.msc, xsv);
+    f = _mm256_add_ps(f, _mm256_mul_ps(_mm256_cvtepi32_ps(mv), _mm256_mul_ps(s.dm, dx)));
+  }
+  return f;
+}
+
+// One group of a row for every token: decode its 8 blocks once, then per
+// token the 8 I values and acc[t][b % 8] += f_b. A partial group (legacy
+// formats' row tail) adds +0.0 in its unused lanes, which leaves the sums
+// unchanged (an accumulator is never -0.0).
+template <uint32_t kType>
+HWY_NOINLINE void GroupAllTokens(const Weights& w, const ActQ8& x, size_t r, size_t g, float* acc) {
   const size_t nb = w.cols / kQBlock;
-  const size_t groups = (nb + 7) / 8;
-  const bool has_min = fmt.has_m != 0;
-  const bool unsigned_w = DecodesUnsigned(w.type);
-  const int32_t bias = Bias(w.type);
-  const bool need_xsum = has_min || bias != 0;
+  const size_t n_tokens = x.n_tokens;
+  const size_t valid = nb - 8 * g < 8 ? nb - 8 * g : 8;
+  X86Format fmt;
+  X86FormatOf(kType, &fmt);
+  const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;
+  const uint8_t* grp = row + (X86Traits<kType>::kKQuant ? fmt.bytes * g : fmt.bytes * 8 * g);
+  const GroupScales s = LoadGroupScales<kType>(grp, valid);
+  DecodedBlock blk[8];
+  // A partial group is decoded in place when the 8-block read stays inside
+  // the tensor (the next row follows; a legacy row is longer than the 7
+  // blocks read past its end), else block by block.
+  if (valid == 8 || r + 1 < w.rows) {
+    Decode8(kType, row, g, blk);
+    for (size_t k = valid; k < 8; ++k) blk[k].w = _mm256_setzero_si256();  // past the row
+  } else {
+    Decode8(kType, row, g, blk, valid);
+  }
+  const __m256 lane_mask = _mm256_castsi256_ps(
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(valid)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  for (size_t t = 0; t < n_tokens; ++t) {
+    const int8_t* xq = x.q.data() + t * x.cols + 256 * g;
+    // Past a row's end dx and xsum read the next token's blocks or ActQ8's
+    // slack; those lanes hold zero weights and are masked.
+    const __m256i iv = DecodesUnsigned(kType) ? Dot8Unsigned(blk, xq) : Dot8(blk, xq);
+    const __m256 f = GroupTermsF<kType>(iv, s, x.d.data() + t * nb + 8 * g, x.sum.data() + t * nb + 8 * g);
+    _mm256_storeu_ps(acc + 8 * t, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * t), _mm256_and_ps(f, lane_mask)));
+  }
+}
+
+// acc[0..7] -> the row's value: acc[k] += acc[k + s] for s = 4, 2, 1.
+HWY_INLINE float TreeSum8(const float* lanes_in) {
+  float lanes[8];
+  for (int k = 0; k < 8; ++k) lanes[k] = lanes_in[k];
+  for (int s = 4; s >= 1; s /= 2) {
+    for (int k = 0; k < s; ++k) lanes[k] = lanes[k] + lanes[k + s];
+  }
+  return lanes[0];
+}
+
+// The whole quantized matmul for rows [r_begin, r_end), fused: the exact
+// I_b of every block and token, the float terms f_b, and acc[b % 8] += f_b
+// in one vector (lane = b % 8, since groups start at multiples of 8).
+// A single token (decode) takes the per-block fused path (GroupDot1) with
+// the accumulator in a register; its integers are the same exact sums, so
+// the bits do not depend on the path.
+template <uint32_t kType>
+HWY_NOINLINE void MatmulQX86T(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
+                              size_t r_end) {
+  X86Format fmt;
+  X86FormatOf(kType, &fmt);
+  const size_t nb = w.cols / kQBlock;
+  const size_t full_groups = nb / 8, groups = (nb + 7) / 8;
+  const size_t n_tokens = x.n_tokens;
   // Per-token accumulators as plain floats: std::vector<__m256> would drop
   // the vector type's 32-byte alignment (GCC ignores attributes on template
   // arguments).
   thread_local std::vector<float> acc_buf;
-  acc_buf.resize(8 * x.n_tokens);
+  acc_buf.resize(8 * n_tokens);
   float* acc = acc_buf.data();
+  const int8_t* xq = x.q.data();
+  const float* xd = x.d.data();
+  const int32_t* xs = x.sum.data();
   for (size_t r = r_begin; r < r_end; ++r) {
     const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;
-    for (size_t t = 0; t < x.n_tokens; ++t) _mm256_storeu_ps(acc + 8 * t, _mm256_setzero_ps());
-    for (size_t g = 0; g < groups; ++g) {
-      const size_t valid = nb - 8 * g < 8 ? nb - 8 * g : 8;  // K-quant rows are whole groups
-      const uint8_t* grow = row;
-      const size_t gidx = g;
-      // A partial group is decoded in place when the 8-block read stays
-      // inside the tensor (the next row follows; a legacy row is longer
-      // than the 7 blocks read past its end), else block by block.
-      const bool in_place = valid == 8 || r + 1 < w.rows;
-      DecodedBlock blk[8];
-      if (in_place) {
-        Decode8(w.type, grow, gidx, blk);
-        for (size_t k = valid; k < 8; ++k) blk[k].w = _mm256_setzero_si256();  // past the row
-      } else {
-        Decode8(w.type, grow, gidx, blk, valid);
+    size_t g0 = 0;
+    if (n_tokens == 1) {
+      __m256 a = _mm256_setzero_ps();
+      for (size_t g = 0; g < full_groups; ++g) {
+        const uint8_t* grp = row + (X86Traits<kType>::kKQuant ? fmt.bytes * g : fmt.bytes * 8 * g);
+        const GroupScales s = LoadGroupScales<kType>(grp, 8);
+        const __m256i iv = GroupDot1<kType>(grp, xq + 256 * g);
+        a = _mm256_add_ps(a, GroupTermsF<kType>(iv, s, xd + 8 * g, xs + 8 * g));
       }
-      // D_b, Dm_b and the integer min scales of the 8 blocks.
-      __m256 dv, dmv = _mm256_setzero_ps();
-      __m256i msc = _mm256_setzero_si256();
-      if (!fmt.k_quant) {
-        __m128i dh = _mm_setzero_si128(), mh = _mm_setzero_si128();
-        alignas(16) uint16_t d16[8], m16[8];
-        const uint8_t* p0 = grow + fmt.bytes * 8 * gidx + fmt.d_off;
-        if (valid == 8) {
-          for (size_t k = 0; k < 8; ++k) d16[k] = Load16(p0 + fmt.bytes * k);
-          if (has_min) {
-            for (size_t k = 0; k < 8; ++k) m16[k] = Load16(p0 + fmt.bytes * k + 2);
-          }
-        } else {
-          for (size_t k = 0; k < 8; ++k) {
-            d16[k] = k < valid ? Load16(p0 + fmt.bytes * k) : 0;
-            m16[k] = has_min && k < valid ? Load16(p0 + fmt.bytes * k + 2) : 0;
-          }
-        }
-        dh = _mm_load_si128(reinterpret_cast<const __m128i*>(d16));
-        dv = _mm256_cvtph_ps(dh);
-        if (has_min) {
-          mh = _mm_load_si128(reinterpret_cast<const __m128i*>(m16));
-          dmv = _mm256_cvtph_ps(mh);
-          msc = _mm256_set1_epi32(1);
-        }
-      } else {
-        const uint8_t* p = grow + fmt.bytes * gidx;
-        dv = _mm256_set1_ps(F16ToF32(Load16(p + fmt.d_off)));
-        if (has_min) {
-          dmv = _mm256_set1_ps(-F16ToF32(Load16(p + 2)));
-          alignas(32) int32_t ms[8];
-          for (int j = 0; j < 8; ++j) {
-            uint8_t sc, m;
-            ScaleMinK4(j, p + 4, &sc, &m);
-            ms[j] = m;
-          }
-          msc = _mm256_load_si256(reinterpret_cast<const __m256i*>(ms));
-        }
+      if (full_groups < groups) {
+        // The partial last group of a legacy row (e.g. 896 = 3.5 groups).
+        const size_t g = full_groups, valid = nb - 8 * g;
+        const uint8_t* grp = row + fmt.bytes * 8 * g;
+        const GroupScales s = LoadGroupScales<kType>(grp, valid);
+        const __m256i iv = GroupDot1<kType>(grp, xq + 256 * g, valid);
+        // dx and xsum past the row read ActQ8's slack: masked to +0.0.
+        const __m256 lane_mask = _mm256_castsi256_ps(
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(valid)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+        a = _mm256_add_ps(a, _mm256_and_ps(GroupTermsF<kType>(iv, s, xd + 8 * g, xs + 8 * g), lane_mask));
       }
-      const __m256 lane_mask = _mm256_castsi256_ps(
-          _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(valid)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
-      for (size_t t = 0; t < x.n_tokens; ++t) {
-        const int8_t* xq = x.q.data() + t * x.cols + 256 * g;
-        const float* dxp = x.d.data() + t * nb + 8 * g;
-        const int32_t* xsp = x.sum.data() + t * nb + 8 * g;
-        __m256 dx;
-        __m256i iv, xsv = _mm256_setzero_si256();
-        // Past a row's end these read the next token's blocks or ActQ8's
-        // slack; those lanes hold zero weights and are masked below.
-        dx = _mm256_loadu_ps(dxp);
-        if (need_xsum) xsv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xsp));
-        iv = unsigned_w ? Dot8Unsigned(blk, xq) : Dot8(blk, xq);
-        if (bias != 0) iv = _mm256_sub_epi32(iv, _mm256_mullo_epi32(_mm256_set1_epi32(bias), xsv));
-        const __m256 p = _mm256_mul_ps(dv, dx);
-        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(iv), p);
-        if (has_min) {
-          const __m256 q = _mm256_mul_ps(dmv, dx);
-          const __m256i mv = _mm256_mullo_epi32(msc, xsv);
-          f = _mm256_add_ps(f, _mm256_mul_ps(_mm256_cvtepi32_ps(mv), q));
-        }
-        _mm256_storeu_ps(acc + 8 * t, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * t), _mm256_and_ps(f, lane_mask)));
-      }
+      _mm256_storeu_ps(acc, a);
+      g0 = groups;
+    } else {
+      for (size_t t = 0; t < n_tokens; ++t) _mm256_storeu_ps(acc + 8 * t, _mm256_setzero_ps());
     }
-    for (size_t t = 0; t < x.n_tokens; ++t) {
-      float* lanes = acc + 8 * t;
-      for (int s = 4; s >= 1; s /= 2) {
-        for (int k = 0; k < s; ++k) lanes[k] = lanes[k] + lanes[k + s];
-      }
-      y[t * y_stride + r] = lanes[0];
-    }
+    for (size_t g = g0; g < groups; ++g) GroupAllTokens<kType>(w, x, r, g, acc);
+    for (size_t t = 0; t < n_tokens; ++t) y[t * y_stride + r] = TreeSum8(acc + 8 * t);
   }
-  return true;
+}
+
+// Returns false when the type has no fused path.
+HWY_INLINE bool MatmulQX86(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
+                           size_t r_end) {
+  using gguf::TensorType;
+  switch (static_cast<TensorType>(w.type)) {
+#define LITHIUM_X86_CASE(T)                                                 \
+  case TensorType::T:                                                       \
+    MatmulQX86T<uint32_t(TensorType::T)>(w, x, y, y_stride, r_begin, r_end); \
+    return true;
+    LITHIUM_X86_CASE(kQ8_0)
+    LITHIUM_X86_CASE(kQ4_0)
+    LITHIUM_X86_CASE(kQ4_1)
+    LITHIUM_X86_CASE(kQ5_0)
+    LITHIUM_X86_CASE(kQ5_1)
+    LITHIUM_X86_CASE(kQ4_K)
+    LITHIUM_X86_CASE(kQ5_K)
+    LITHIUM_X86_CASE(kQ6_K)
+#undef LITHIUM_X86_CASE
+    default:
+      return false;
+  }
 }

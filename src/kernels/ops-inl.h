@@ -35,10 +35,32 @@ HWY_INLINE float TreeReduce(float* acc) {
   return acc[0];
 }
 
+// Weight elements as floats: F32 as is, F16 and BF16 widened (exactly, so
+// a row read in place gives the same bits as a row converted first).
+struct F16Bits {
+  uint16_t bits;
+};
+struct Bf16Bits {
+  uint16_t bits;
+};
+HWY_INLINE VF LoadAsFloat(DF d, const float* p) { return hn::LoadU(d, p); }
+HWY_INLINE VF LoadAsFloat(DF d, const F16Bits* p) {
+  const hn::Rebind<hwy::float16_t, DF> dh;
+  return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p)));
+}
+HWY_INLINE VF LoadAsFloat(DF d, const Bf16Bits* p) {
+  const hn::Rebind<uint16_t, DF> du16;
+  const hn::RebindToUnsigned<DF> du32;
+  return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p)))));
+}
+HWY_INLINE float AsFloat(float f) { return f; }
+HWY_INLINE float AsFloat(F16Bits h) { return F16ToF32(h.bits); }
+HWY_INLINE float AsFloat(Bf16Bits h) { return Bf16ToF32(h.bits); }
+
 // Dot products of R rows with one x, sharing the loads of x. Each row keeps
 // its own 16 virtual accumulators, so every row's result equals DotRef.
-template <size_t R>
-HWY_INLINE void DotRows(const float* const* rows, const float* x, size_t n, float* out) {
+template <size_t R, class T = float>
+HWY_INLINE void DotRows(const T* const* rows, const float* x, size_t n, float* out) {
   const DF d;
   const size_t N = hn::Lanes(d);
   const size_t V = kDotLanes / N;
@@ -51,7 +73,7 @@ HWY_INLINE void DotRows(const float* const* rows, const float* x, size_t n, floa
     for (size_t v = 0; v < V; ++v) {
       const VF xv = hn::LoadU(d, x + i + v * N);
       for (size_t r = 0; r < R; ++r) {
-        acc[r][v] = hn::Add(acc[r][v], hn::Mul(hn::LoadU(d, rows[r] + i + v * N), xv));
+        acc[r][v] = hn::Add(acc[r][v], hn::Mul(LoadAsFloat(d, rows[r] + i + v * N), xv));
       }
     }
   }
@@ -59,7 +81,7 @@ HWY_INLINE void DotRows(const float* const* rows, const float* x, size_t n, floa
     HWY_ALIGN float lanes[kDotLanes];
     for (size_t v = 0; v < V; ++v) hn::StoreU(acc[r][v], d, lanes + v * N);
     for (size_t j = i; j < n; ++j) {
-      float p = rows[r][j] * x[j];
+      float p = AsFloat(rows[r][j]) * x[j];
       lanes[j % kDotLanes] = lanes[j % kDotLanes] + p;
     }
     out[r] = TreeReduce(lanes);
@@ -133,8 +155,40 @@ void RowToFloat(const Weights& w, size_t r, float* out) {
   }
 }
 
+// Matmul reading 16-bit weights in place: for one or two tokens (decode)
+// widening a row into a buffer first would cost a store and a reload per
+// element for a single use.
+template <class T>
+void MatmulInPlace(const Weights& w, const float* x, size_t n_tokens, float* y, size_t y_stride,
+                   size_t r_begin, size_t r_end) {
+  constexpr size_t kRows = 4;
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  size_t r = r_begin;
+  for (; r < r_end; r += kRows) {
+    const size_t nr = r_end - r < kRows ? r_end - r : kRows;
+    const T* rows[kRows];
+    for (size_t k = 0; k < nr; ++k) rows[k] = reinterpret_cast<const T*>(base + (r + k) * w.row_bytes);
+    for (size_t t = 0; t < n_tokens; ++t) {
+      const float* xt = x + t * w.cols;
+      float out[kRows];
+      if (nr == kRows) {
+        DotRows<kRows, T>(rows, xt, w.cols, out);
+      } else {
+        for (size_t k = 0; k < nr; ++k) DotRows<1, T>(&rows[k], xt, w.cols, &out[k]);
+      }
+      for (size_t k = 0; k < nr; ++k) y[t * y_stride + r + k] = out[k];
+    }
+  }
+}
+
 void Matmul(const Weights& w, const float* x, size_t n_tokens, float* y, size_t y_stride,
             size_t r_begin, size_t r_end) {
+  if (n_tokens <= 2 && w.type == static_cast<uint32_t>(gguf::TensorType::kF16)) {
+    return MatmulInPlace<F16Bits>(w, x, n_tokens, y, y_stride, r_begin, r_end);
+  }
+  if (n_tokens <= 2 && w.type == static_cast<uint32_t>(gguf::TensorType::kBF16)) {
+    return MatmulInPlace<Bf16Bits>(w, x, n_tokens, y, y_stride, r_begin, r_end);
+  }
   constexpr size_t kRows = 4;
   const bool f32 = w.type == static_cast<uint32_t>(gguf::TensorType::kF32);
   std::vector<float> buf(f32 ? 0 : kRows * w.cols);

@@ -1,6 +1,5 @@
 #include "src/verify/policy_yaml.h"
 
-#include <regex>
 
 namespace lithium::verify {
 
@@ -58,6 +57,34 @@ std::string ScalarLocation(const std::string& name, const std::string& source, c
   return OffsetLocation(name, source, s);
 }
 
+// YAML 1.2 core-schema number: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+// (integers included). Hand-written rather than std::regex: libstdc++'s regex
+// compiler is slow to build per call and trips GCC 12's maybe-uninitialized
+// false positive under ASan.
+static bool IsYamlNumber(const std::string& s) {
+  size_t i = 0, n = s.size();
+  auto digits = [&] {
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < n && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t int_digits = digits();
+  if (i < n && s[i] == '.') {
+    ++i;
+    size_t frac_digits = digits();
+    if (int_digits == 0 && frac_digits == 0) return false;
+  } else if (int_digits == 0) {
+    return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '-' || s[i] == '+')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == n;
+}
+
 Result<nlohmann::json> YamlToJson(const YAML::Node& node, const std::string& name) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
@@ -66,12 +93,10 @@ Result<nlohmann::json> YamlToJson(const YAML::Node& node, const std::string& nam
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
       if (node.Tag() == "!") return nlohmann::json(s);  // quoted: always a string
-      static const std::regex kInt("[-+]?[0-9]+");
-      static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
       if (s == "~" || s == "null" || s == "Null" || s == "NULL") return nlohmann::json(nullptr);
       if (s == "true" || s == "True" || s == "TRUE") return nlohmann::json(true);
       if (s == "false" || s == "False" || s == "FALSE") return nlohmann::json(false);
-      if (std::regex_match(s, kInt) || std::regex_match(s, kFloat)) {
+      if (IsYamlNumber(s)) {
         nlohmann::json n = nlohmann::json::parse(s[0] == '+' ? s.substr(1) : s, nullptr, false);
         if (!n.is_discarded()) return n;
         // ".5" and "5." are YAML floats but not JSON numbers.

@@ -4,8 +4,11 @@
 // Runs `lithium run -t 1 --temp 0` natively (best SIMD target, then sse4,
 // the 128-bit x86 target, for a like-for-like width) and the wasm build
 // under node, alternating so background load hits both alike, and prints
-// the median tokens/s of each with the fingerprints (which must agree).
+// the median tokens/s of each with the fingerprints (which must agree),
+// every run's figure, the wasm / native ratios and the load average.
+// env: LITHIUM_BENCH_SKIP_SSE4=1 leaves out the sse4 runs.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +26,8 @@ const configs = [
   ['native (best target)', nativeBin, [...runArgs, '-t', '1']],
   ['native sse4', nativeBin, [...runArgs, '-t', '1', '--simd', 'sse4']],
   ['wasm (node)', process.execPath, [path.join(here, 'lithium.mjs'), ...runArgs]],
-];
+].filter(([name]) => !(name === 'native sse4' && process.env.LITHIUM_BENCH_SKIP_SSE4));
+const loadBefore = os.loadavg();
 const results = new Map(configs.map(([name]) => [name, []]));
 for (let rep = 0; rep < Number(repsArg); rep++) {
   for (const [name, cmd, args] of configs) {
@@ -50,6 +54,19 @@ for (const [name, rs] of results) {
               `${median(rs.map((r) => r.prefill)).toFixed(1)} | ${median(rs.map((r) => r.load)).toFixed(0)} | ` +
               `${rs[0].fp.slice(0, 16)}… |`);
 }
+console.log('\ndecode tok/s of every run, in run order:');
+for (const [name, rs] of results) console.log(`  ${name}: ${rs.map((r) => r.tps.toFixed(2)).join(' ')}`);
+const wasmRuns = results.get('wasm (node)') ?? [];
+for (const name of ['native (best target)', 'native sse4']) {
+  const rs = results.get(name) ?? [];
+  if (rs.length === 0 || wasmRuns.length === 0) continue;
+  const ratio = median(wasmRuns.map((r) => r.tps)) / median(rs.map((r) => r.tps));
+  // The same ratio run by run (runs alternate, so each pair saw similar load).
+  const pairs = rs.slice(0, wasmRuns.length).map((r, i) => (wasmRuns[i].tps / r.tps).toFixed(2));
+  console.log(`wasm / ${name}: ${ratio.toFixed(2)}x (medians); per run ${pairs.join(' ')}`);
+}
+const fmt = (l) => l.map((x) => x.toFixed(1)).join(' ');
+console.log(`load average (1, 5, 15 min): before ${fmt(loadBefore)}, after ${fmt(os.loadavg())}, ${os.cpus().length} CPUs`);
 const fps = new Set([...results.values()].flat().map((r) => r.fp));
 console.log(fps.size === 1 ? 'fingerprints: all equal' : `fingerprints DIFFER: ${[...fps].join(' ')}`);
 process.exit(fps.size === 1 ? 0 : 1);
