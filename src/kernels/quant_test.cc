@@ -133,6 +133,34 @@ TEST_P(QuantTarget, MatmulQBitwiseEqualsReference) {
   }
 }
 
+// Many tokens and rows: the fused paths tile rows and tokens (prefill); the
+// tiles must not change a bit, and every token equals its lone computation.
+TEST_P(QuantTarget, MatmulQManyTokensBitwiseEqualsReference) {
+  const Target& t = AvailableTargets()[GetParam()];
+  const Ops& ref = AvailableTargets()[0].ops;
+  for (const auto& c : kTypes) {
+    const size_t rows = 20, cols = 2560, tokens = 110;  // 2 row tiles, 2 token tiles
+    auto wf = Gaussian(rows * cols, 30);
+    auto x = Gaussian(tokens * cols, 40);
+    const size_t rb = RowBytes(c.type, cols);
+    std::vector<uint8_t> wq(rows * rb);
+    for (size_t r = 0; r < rows; ++r) QuantizeRow(uint32_t(c.type), &wf[r * cols], cols, &wq[r * rb]);
+    Weights w{wq.data(), uint32_t(c.type), rows, cols, rb};
+    ActQ8 a1, a2;
+    t.ops.quantize_act(x.data(), tokens, cols, &a1);
+    ref.quantize_act(x.data(), tokens, cols, &a2);
+    std::vector<float> y1(tokens * rows), y2(tokens * rows);
+    t.ops.matmul_q(w, a1, y1.data(), rows, 0, rows);
+    ref.matmul_q(w, a2, y2.data(), rows, 0, rows);
+    EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * 4)) << t.name << " " << c.name;
+    ActQ8 one;
+    t.ops.quantize_act(x.data() + 100 * cols, 1, cols, &one);
+    std::vector<float> y3(rows);
+    t.ops.matmul_q(w, one, y3.data(), rows, 0, rows);
+    EXPECT_EQ(0, std::memcmp(y3.data(), y1.data() + 100 * rows, rows * 4)) << t.name << " " << c.name;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, QuantTarget, ::testing::Range<size_t>(0, AvailableTargets().size()),
                          [](const auto& info) { return AvailableTargets()[info.param].name; });
 
