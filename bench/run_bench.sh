@@ -4,7 +4,8 @@
 # the same run and prints the ratios. Also prints the decode limit implied by
 # memory bandwidth (bytes read per token / measured read bandwidth).
 #
-# usage: bench/run_bench.sh [OUT_DIR]   (env: THREADS=2, REPS=3, LLAMA_BENCH=...)
+# usage: bench/run_bench.sh [OUT_DIR]   (env: THREADS=2, REPS=3, LLAMA_BENCH=...,
+#        LITHIUM=path/to/lithium, LITHIUM_GENMODEL=path/to/lithium-genmodel)
 # Slow (minutes) and never run in CI. Models are written to OUT_DIR
 # (default /tmp/lithium-bench), about 2.5 GB in all.
 set -euo pipefail
@@ -13,8 +14,8 @@ OUT=${1:-/tmp/lithium-bench}
 THREADS=${THREADS:-2}
 REPS=${REPS:-3}
 SHARED=${LITHIUM_SHARED_DIR:-../shared}
-L=./build/tools/lithium/lithium
-G=./build/tools/genmodel/lithium-genmodel
+L=${LITHIUM:-./build/tools/lithium/lithium}
+G=${LITHIUM_GENMODEL:-./build/tools/genmodel/lithium-genmodel}
 mkdir -p "$OUT"
 [ -x "$L" ] && [ -x "$G" ] || { echo "build first: cmake --preset default && cmake --build --preset default" >&2; exit 2; }
 

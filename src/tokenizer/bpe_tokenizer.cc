@@ -20,6 +20,7 @@
 // tokenizer.json asks for NFC, which llama.cpp skips: text that is already
 // NFC, as nearly all text is, gets the same tokens either way.
 #include "src/tokenizer/bpe_tokenizer.h"
+#include "src/tokenizer/special_tokens.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -39,6 +40,10 @@
 
 namespace lithium::tokenizer {
 namespace {
+
+using internal::Fragment;
+using internal::IsAsciiSpace;
+using internal::Special;
 
 // A 64-bit mix (MurmurHash3's finalizer): spreads keys whose bits are
 // mostly zero, such as pairs of small ids, over an open-addressing table.
@@ -234,22 +239,6 @@ struct BigramAfter {
   }
 };
 
-// A special token, as step 1 looks for it.
-struct Special {
-  std::string_view text;  // into the tokenizer's Vocab
-  int32_t id;
-  bool always;  // split out even without parse_special (USER_DEFINED tokens)
-  bool rstrip;  // drop the whitespace that follows it (Phi-3)
-};
-
-// A stretch of the input: either text[offset, offset + length) or, when
-// id >= 0, a special token.
-struct Fragment {
-  int32_t id;
-  size_t offset;
-  size_t length;
-};
-
 // Token texts llama.cpp takes for fill-in-the-middle tokens when the file
 // names none (llama_vocab::impl::load). It makes each of them CONTROL, so
 // that a user-defined "<｜fim▁hole｜>" is no longer split out of plain text,
@@ -269,10 +258,6 @@ constexpr std::string_view kFimEndTexts[] = {
     "<|file_sep|>",
 };
 // clang-format on
-
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -511,33 +496,7 @@ std::vector<Fragment> BpeTokenizer::Partition(std::string_view text, bool parse_
   for (size_t s = 0; s < specials_.size(); ++s) {
     const Special& sp = specials_[s];
     if (!occurs[s] || (!parse_special && !sp.always)) continue;
-    next.clear();
-    for (const Fragment& f : frags) {
-      if (f.id >= 0) {
-        next.push_back(f);
-        continue;
-      }
-      size_t off = f.offset;
-      size_t len = f.length;
-      while (len > 0) {
-        const size_t m = text.substr(off, len).find(sp.text);
-        if (m == std::string_view::npos) {
-          next.push_back({-1, off, len});
-          break;
-        }
-        if (m > 0) next.push_back({-1, off, m});
-        next.push_back({sp.id, 0, 0});
-        off += m + sp.text.size();
-        len -= m + sp.text.size();
-        if (sp.rstrip) {
-          while (len > 0 && IsAsciiSpace(text[off])) {
-            ++off;
-            --len;
-          }
-        }
-      }
-    }
-    frags.swap(next);
+    internal::SplitOnSpecial(text, sp, frags, next);
   }
   return frags;
 }

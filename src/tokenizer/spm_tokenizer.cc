@@ -12,6 +12,7 @@
 //      token with the highest score (ties: the leftmost pair), then emit each
 //      piece's id, or its bytes as byte tokens when it is no token.
 #include "src/tokenizer/spm_tokenizer.h"
+#include "src/tokenizer/special_tokens.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -27,6 +28,10 @@
 namespace lithium::tokenizer {
 namespace {
 
+using internal::Fragment;
+using internal::IsAsciiSpace;
+using internal::Special;
+
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 "▁"
 
 // Bytes in the UTF-8 sequence that starts with `lead`, from its top four bits
@@ -35,11 +40,6 @@ constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 "▁"
 size_t Utf8SequenceLength(unsigned char lead) {
   static constexpr uint8_t kLength[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
   return kLength[lead >> 4];
-}
-
-// The "C" locale's isspace, without the locale.
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
 // Lets the token map be searched with a string_view, without building a
@@ -73,22 +73,6 @@ struct BigramLess {
   bool operator()(const Bigram& a, const Bigram& b) const {
     return a.score < b.score || (a.score == b.score && a.left > b.left);
   }
-};
-
-// A special token, as step 1 looks for it.
-struct Special {
-  std::string_view text;  // into the tokenizer's Vocab
-  int32_t id;
-  bool always;  // split out even without parse_special (USER_DEFINED tokens)
-  bool rstrip;  // drop the whitespace that follows it (Phi-3)
-};
-
-// A stretch of the input: either text[offset, offset + length) or, when
-// id >= 0, a special token.
-struct Fragment {
-  int32_t id;
-  size_t offset;
-  size_t length;
 };
 
 class SpmTokenizer final : public Tokenizer {
@@ -196,33 +180,7 @@ std::vector<Fragment> SpmTokenizer::Partition(std::string_view text, bool parse_
   std::vector<Fragment> next;
   for (const Special& sp : specials_) {
     if (!parse_special && !sp.always) continue;
-    next.clear();
-    for (const Fragment& f : frags) {
-      if (f.id >= 0) {
-        next.push_back(f);
-        continue;
-      }
-      size_t off = f.offset;
-      size_t len = f.length;
-      while (len > 0) {
-        const size_t m = text.substr(off, len).find(sp.text);
-        if (m == std::string_view::npos) {
-          next.push_back({-1, off, len});
-          break;
-        }
-        if (m > 0) next.push_back({-1, off, m});
-        next.push_back({sp.id, 0, 0});
-        off += m + sp.text.size();
-        len -= m + sp.text.size();
-        if (sp.rstrip) {
-          while (len > 0 && IsAsciiSpace(text[off])) {
-            ++off;
-            --len;
-          }
-        }
-      }
-    }
-    frags.swap(next);
+    internal::SplitOnSpecial(text, sp, frags, next);
   }
   return frags;
 }
