@@ -428,9 +428,10 @@ HWY_NOINLINE void GroupAllTokens(const Weights& w, const ActQ8& x, size_t r, siz
   const GroupScales s = LoadGroupScales<kType>(grp, valid);
   DecodedBlock blk[8];
   // A partial group is decoded in place when the 8-block read stays inside
-  // the tensor (the next row follows; a legacy row is longer than the 7
-  // blocks read past its end), else block by block.
-  if (valid == 8 || r + 1 < w.rows) {
+  // the tensor (the rows after this one hold the 8 - valid blocks read past
+  // its end), else block by block. Rows shorter than a group (64-wide test
+  // models) need several following rows.
+  if (valid == 8 || (w.rows - r - 1) * w.row_bytes >= (8 - valid) * fmt.bytes) {
     Decode8(kType, row, g, blk);
     for (size_t k = valid; k < 8; ++k) blk[k].w = _mm256_setzero_si256();  // past the row
   } else {
