@@ -4,6 +4,8 @@
 //                        the schema; counters median_us and p99_us per
 //                        token, after the cache is filled (precompute_ms
 //                        reports that one-time cost).
+//   BM_MaskBudget/<schema>/<mode>  the same walks with no budget, a far
+//                        budget and a binding one (issue 9).
 //   BM_Decode/<mode>     end-to-end decode on a model (LITHIUM_BENCH_MODEL,
 //                        e.g. the qwen2.5-0.5b shape from lithium-genmodel),
 //                        unconstrained vs constrained: tokens_per_s.
@@ -131,6 +133,79 @@ void MaskArgs(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Mask)->Apply(MaskArgs)->Iterations(2000)->Unit(benchmark::kMicrosecond);
 
+// Issue 9, the cost of the token-budget machinery: BM_Mask's walks with
+// mode 0 no budget, 1 a budget far away (2^30 tokens: each step runs only
+// the per-stack bound check and the mask is unchanged), 2 a budget of
+// twice the schema's minimum with walks that use it up (the budget binds:
+// level lookups and exact checks near the end of each walk). Modes 0 and 1
+// walk the same tokens. tables_ms: building the completion-cost tables.
+void BM_MaskBudget(benchmark::State& state) {
+  auto vocab = QwenVocab();
+  if (!vocab) {
+    state.SkipWithError("Qwen2 vocabulary missing");
+    return;
+  }
+  const std::string name = Schemas()[size_t(state.range(0))];
+  const int64_t mode = state.range(1);
+  state.SetLabel(name + (mode == 0 ? " no budget" : mode == 1 ? " budget far" : " budget 2x min"));
+  auto g = grammar::JsonSchemaToGrammar(
+      std::string_view(ReadFile(std::string(LITHIUM_SOURCE_DIR) + "/src/grammar/testdata/schemas/" + name + ".json")));
+  auto cg = g.ok() ? grammar::Compile(*g) : Result<std::shared_ptr<const grammar::CompiledGrammar>>(g.status());
+  if (!cg.ok()) {
+    state.SkipWithError(cg.status().message().c_str());
+    return;
+  }
+  auto cache = std::make_shared<grammar::MaskCache>(*cg, vocab);
+  cache->PrecomputeAll();
+  auto t0 = std::chrono::steady_clock::now();
+  const int64_t min = cache->completion().min_from_start();
+  const double tables_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  grammar::Matcher m(cache);
+  const int64_t budget = mode == 0 ? -1 : mode == 1 ? (int64_t(1) << 30) : 2 * min;
+  m.set_token_budget(budget);
+  grammar::TokenMask mask;
+  std::mt19937_64 rng(1);
+  std::vector<double> us;
+  std::vector<int32_t> allowed;
+  for (auto _ : state) {
+    auto a = std::chrono::steady_clock::now();
+    m.ComputeMask(&mask);
+    auto b = std::chrono::steady_clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(b - a).count());
+    state.PauseTiming();
+    allowed.clear();
+    for (size_t w = 0; w < mask.size(); ++w) {
+      for (uint64_t bits = mask[w]; bits; bits &= bits - 1) allowed.push_back(int32_t(w * 64) + __builtin_ctzll(bits));
+    }
+    // Mode 2 walks on until the budget is spent, so it reaches the end.
+    const bool done = mode == 2 ? m.tokens_accepted() + 1 >= budget : m.CanEnd();
+    if (done || allowed.empty()) {
+      m.Reset();
+    } else if (!m.Accept(allowed[rng() % allowed.size()]).ok()) {
+      state.SkipWithError("accept failed");
+      break;
+    }
+    state.ResumeTiming();
+  }
+  std::sort(us.begin(), us.end());
+  if (!us.empty()) {
+    state.counters["median_us"] = us[us.size() / 2];
+    state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+    double sum = 0;
+    for (double x : us) sum += x;
+    state.counters["mean_us"] = sum / double(us.size());
+  }
+  state.counters["tables_ms"] = tables_ms;
+  state.counters["min_tokens"] = double(min);
+}
+
+void MaskBudgetArgs(benchmark::internal::Benchmark* b) {
+  for (size_t i = 0; i < Schemas().size(); ++i) {
+    for (int64_t mode : {0, 1, 2}) b->Args({int64_t(i), mode});
+  }
+}
+BENCHMARK(BM_MaskBudget)->Apply(MaskBudgetArgs)->Iterations(4000)->Unit(benchmark::kMicrosecond);
+
 // End-to-end decode: arg 0 unconstrained, 1 constrained by card_payment.
 void BM_Decode(benchmark::State& state) {
   const char* path = std::getenv("LITHIUM_BENCH_MODEL");
@@ -174,6 +249,8 @@ void BM_Decode(benchmark::State& state) {
     }
     (*m)->cache_mutable().PrecomputeAll();
     req.constraint = *m;
+    // The budget must hold the schema's shortest output (issue 9).
+    req.n_predict = int32_t(std::max<int64_t>(req.n_predict, (*m)->MinTokensFromStart()));
   }
   int64_t tokens = 0;
   double decode_ms = 0, mask_ms = 0;

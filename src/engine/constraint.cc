@@ -1,6 +1,8 @@
 #include "src/engine/constraint.h"
 
+#include "src/engine/generate.h"
 #include "src/grammar/gbnf.h"
+#include "src/grammar/json_position.h"
 #include "src/grammar/regex.h"
 
 namespace lithium::engine {
@@ -46,6 +48,27 @@ Result<std::shared_ptr<grammar::Matcher>> MakeConstraint(const ConstraintSpec& s
   if (!compiled.ok()) return compiled.status();
   auto cache = std::make_shared<grammar::MaskCache>(*compiled, std::move(vocab));
   return std::make_shared<grammar::Matcher>(std::move(cache));
+}
+
+Status CheckTokenBudget(grammar::Matcher& m, int64_t n_predict) {
+  const int64_t need = m.MinTokensFromStart();
+  if (need >= grammar::CompletionCost::kInf) {
+    return Status::Invalid("the constraint cannot be completed with whole tokens of this vocabulary");
+  }
+  if (n_predict < need) {
+    return Status::Usage("a budget of " + std::to_string(n_predict) +
+                         " tokens (-n, max_tokens) cannot hold the constraint's shortest complete output: " +
+                         std::to_string(need) + " tokens");
+  }
+  return Status::Ok();
+}
+
+void ReportBudget(const grammar::Matcher& m, GenerateResult* res) {
+  const auto& cuts = m.budget_cuts();
+  res->budget_steps = int64_t(cuts.size());
+  if (cuts.empty()) return;
+  res->finish_reason = "length";
+  res->truncated = grammar::JsonPointersAt(m.output(), cuts);
 }
 
 }  // namespace lithium::engine

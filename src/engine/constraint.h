@@ -33,4 +33,14 @@ Result<std::shared_ptr<const grammar::Vocabulary>> MatcherVocabulary(const token
 Result<std::shared_ptr<grammar::Matcher>> MakeConstraint(const ConstraintSpec& spec,
                                                          std::shared_ptr<const grammar::Vocabulary> vocab);
 
+// The token budget (issue 9): an error naming the minimum when `n_predict`
+// tokens cannot hold the constraint's shortest complete output.
+Status CheckTokenBudget(grammar::Matcher& m, int64_t n_predict);
+
+struct GenerateResult;
+// After a constrained run: when the budget narrowed any step, the finish
+// reason becomes "length" and `truncated` lists the JSON pointers of the
+// values it shaped.
+void ReportBudget(const grammar::Matcher& m, GenerateResult* res);
+
 }  // namespace lithium::engine

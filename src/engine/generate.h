@@ -50,6 +50,12 @@ struct GenerateResult {
   std::string finish_reason;         // "stop" (EOS or stop string) or "length"
   std::string fingerprint;           // hex SHA-256 of the logits rows
   int64_t forced_tokens = 0;         // steps where the constraint allowed one token
+  // Under a constraint, n_predict is also a budget the output must close
+  // in (issue 9): steps where the budget removed tokens the grammar
+  // allowed, and the JSON pointers of the values it shaped (cut short).
+  // Any such step makes finish_reason "length".
+  int64_t budget_steps = 0;
+  std::vector<std::string> truncated;
   int64_t reused_prompt_tokens = 0;  // prompt tokens a Session's cache already held
   Timings timings;
 };
@@ -67,6 +73,10 @@ struct Session {
   std::unique_ptr<model::KvCache> cache;
   std::vector<int32_t> tokens;  // the tokens whose keys and values the cache holds
 };
+
+// The checks every request passes before any evaluation: a non-empty
+// prompt, sane limits and sampling parameters, prompt + n_predict <= n_ctx.
+Status ValidateRequest(const GenerateRequest& req, int64_t n_ctx);
 
 class Generator {
  public:

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "src/grammar/compiled_grammar.h"
+#include "src/grammar/completion.h"
 #include "src/grammar/pda.h"
 #include "src/grammar/vocabulary.h"
 
@@ -55,6 +56,13 @@ class MaskCache {
   int64_t states_computed() const { return computed_; }
   size_t distinct_bitsets() const { return pool_.size(); }
 
+  // The completion costs (src/grammar/completion.h), built on first use and
+  // shared by every matcher using this cache.
+  CompletionCost& completion() {
+    if (!completion_) completion_ = std::make_unique<CompletionCost>(*this);
+    return *completion_;
+  }
+
  private:
   void Compute(int32_t q, Entry* e);
   void WalkLeaf(int32_t q);
@@ -63,8 +71,11 @@ class MaskCache {
   const Trie& ClassTrie(int32_t class_map);
   bool WideClassMap(int32_t class_map);
 
+  friend class CompletionCost;  // walks the same class-keyed tries
+
   std::shared_ptr<const CompiledGrammar> grammar_;
   std::shared_ptr<const Vocabulary> vocab_;
+  std::unique_ptr<CompletionCost> completion_;
   std::vector<Entry> entries_;
   std::vector<TokenMask> pool_;
   std::unordered_map<uint64_t, int32_t> pool_index_;  // bitset hash -> pool id

@@ -1,7 +1,8 @@
 // The llama forward pass (Touvron et al. 2023), one step per comment, for a
-// chunk of T tokens appended to one sequence. Activations are row-major
+// chunk of T rows: tokens appended to one or several sequences. Activations are row-major
 // [T, width]. Threads split independent outputs only: matrix rows and
 // (token, head) pairs of attention.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -69,37 +70,69 @@ void RopeAngles(const Config& c, const float* freq_factors, int64_t pos, float* 
 
 Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
                   const kernels::Ops& ops, ThreadPool& pool, std::vector<float>* logits) {
+  const BatchEntry one{&cache, tokens, logits};
+  return RunForwardBatch(model, std::span(&one, 1), ops, pool);
+}
+
+Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, const kernels::Ops& ops,
+                       ThreadPool& pool) {
   const Config& c = model.config();
   const Weights& w = model.weights();
-  const size_t T = tokens.size();
-  if (T == 0) return Status::Invalid("no tokens to evaluate");
-  const int64_t pos0 = cache.n_past_;
-  if (pos0 + int64_t(T) > cache.n_ctx()) {
-    return Status::OutOfRange("context overflow: " + std::to_string(pos0 + int64_t(T)) +
-                              " tokens exceed the context size " + std::to_string(cache.n_ctx()) +
-                              " (raise it with -c, up to the model's " + std::to_string(c.n_ctx_train) + ")");
-  }
-  for (int32_t t : tokens) {
-    if (t < 0 || t >= c.n_vocab) {
-      return Status::Invalid("token id " + std::to_string(t) + " is outside the vocabulary [0, " +
-                             std::to_string(c.n_vocab) + ")");
+  if (batch.empty()) return Status::Invalid("no sequences to evaluate");
+
+  // Every row of the batch, in entry order: which sequence it belongs to and
+  // its position there. Validated before any cache is touched.
+  struct Row {
+    KvCache* cache;
+    int64_t pos;
+  };
+  std::vector<Row> rows;
+  size_t n_logits = 0;
+  for (size_t e = 0; e < batch.size(); ++e) {
+    const BatchEntry& b = batch[e];
+    if (b.cache == nullptr || b.tokens.empty()) return Status::Invalid("no tokens to evaluate");
+    for (size_t f = 0; f < e; ++f) {
+      if (batch[f].cache == b.cache) return Status::Invalid("two batch entries share one KV cache");
     }
+    const int64_t pos0 = b.cache->n_past();
+    if (pos0 + int64_t(b.tokens.size()) > b.cache->n_ctx()) {
+      return Status::OutOfRange("context overflow: " + std::to_string(pos0 + int64_t(b.tokens.size())) +
+                                " tokens exceed the context size " + std::to_string(b.cache->n_ctx()) +
+                                " (raise it with -c, up to the model's " + std::to_string(c.n_ctx_train) + ")");
+    }
+    for (int32_t t : b.tokens) {
+      if (t < 0 || t >= c.n_vocab) {
+        return Status::Invalid("token id " + std::to_string(t) + " is outside the vocabulary [0, " +
+                               std::to_string(c.n_vocab) + ")");
+      }
+    }
+    for (size_t t = 0; t < b.tokens.size(); ++t) rows.push_back({b.cache, pos0 + int64_t(t)});
+    if (b.logits) ++n_logits;
   }
 
+  const size_t T = rows.size();  // rows of every sequence together
   const size_t d = size_t(c.n_embd), qd = size_t(c.q_dim()), kvd = size_t(c.kv_dim());
   const size_t hd = size_t(c.head_dim), ff = size_t(c.n_ff);
   const size_t group = size_t(c.n_head / c.n_head_kv);  // query heads per kv head
   std::vector<float> x(T * d);          // residual stream [T, d]
   std::vector<float> xb(T * d);         // normed input [T, d]
   std::vector<float> q(T * qd);         // queries [T, n_head * head_dim]
+  std::vector<float> k(T * kvd), v(T * kvd);  // new keys and values [T, kv_dim]
   std::vector<float> att(T * qd);       // attention output [T, q_dim]
   std::vector<float> proj(T * d);       // output projections [T, d]
   std::vector<float> gate(T * ff), up(T * ff);  // feed-forward [T, n_ff]
-  std::vector<float> cos_sin(T * size_t(c.n_rot));  // per token [n_rot/2][cos, sin]
+  std::vector<float> cos_sin(T * size_t(c.n_rot));  // per row [n_rot/2][cos, sin]
+  size_t max_keys = 0;                  // longest attention span of any row
+  for (const Row& r : rows) max_keys = std::max(max_keys, size_t(r.pos) + 1);
 
-  // Token embeddings.
-  for (size_t t = 0; t < T; ++t) EmbeddingRow(w.token_embd, tokens[t], &x[t * d]);
-  for (size_t t = 0; t < T; ++t) RopeAngles(c, w.rope_freqs, pos0 + int64_t(t), &cos_sin[t * size_t(c.n_rot)]);
+  // Token embeddings and rotary angles at each row's own position.
+  {
+    size_t t = 0;
+    for (const BatchEntry& b : batch) {
+      for (int32_t tok : b.tokens) EmbeddingRow(w.token_embd, tok, &x[t++ * d]);
+    }
+  }
+  for (size_t t = 0; t < T; ++t) RopeAngles(c, w.rope_freqs, rows[t].pos, &cos_sin[t * size_t(c.n_rot)]);
   const float scale = 1.0f / __builtin_sqrtf(float(hd));
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
@@ -108,9 +141,8 @@ Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> t
     // Attention block: xb = RMSNorm(x) * attn_norm.
     for (size_t t = 0; t < T; ++t) ops.rmsnorm(&x[t * d], lw.attn_norm, d, c.rms_eps, &xb[t * d]);
 
-    // Projections; keys and values go straight into the cache.
+    // Projections of all rows at once.
     Matmul(ops, pool, lw.wq, xb.data(), T, q.data());
-    std::vector<float> k(T * kvd), v(T * kvd);
     Matmul(ops, pool, lw.wk, xb.data(), T, k.data());
     Matmul(ops, pool, lw.wv, xb.data(), T, v.data());
 
@@ -136,25 +168,27 @@ Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> t
       }
     }
 
-    // Rotary position embedding of queries and keys.
+    // Rotary position embedding of queries and keys; keys and values go
+    // into their own sequence's cache.
     for (size_t t = 0; t < T; ++t) {
       const float* cs = &cos_sin[t * size_t(c.n_rot)];
       const bool neox = c.rope_style == RopeStyle::kNeox;
       ops.rope(&q[t * qd], size_t(c.n_head), hd, size_t(c.n_rot), cs, neox);
       ops.rope(&k[t * kvd], size_t(c.n_head_kv), hd, size_t(c.n_rot), cs, neox);
-      std::memcpy(cache.k(l, pos0 + int64_t(t)), &k[t * kvd], kvd * 4);
-      std::memcpy(cache.v(l, pos0 + int64_t(t)), &v[t * kvd], kvd * 4);
+      std::memcpy(rows[t].cache->k(l, rows[t].pos), &k[t * kvd], kvd * 4);
+      std::memcpy(rows[t].cache->v(l, rows[t].pos), &v[t * kvd], kvd * 4);
     }
 
-    // Causal grouped-query attention: token t sees positions 0 .. pos0 + t.
+    // Causal grouped-query attention: a row at position p sees positions
+    // 0 .. p of its own sequence.
     pool.ParallelFor(T * size_t(c.n_head), 1, [&](size_t b, size_t e) {
-      std::vector<float> scores(size_t(pos0) + T);
+      std::vector<float> scores(max_keys);
       for (size_t i = b; i < e; ++i) {
         const size_t t = i / size_t(c.n_head), h = i % size_t(c.n_head);
         const size_t kvh = h / group;
-        const size_t n_keys = size_t(pos0) + t + 1;
+        KvCache& cache = *rows[t].cache;
         ops.attention(&q[t * qd + h * hd], cache.k(l, 0) + kvh * hd, cache.v(l, 0) + kvh * hd, kvd,
-                      n_keys, hd, scale, scores.data(), &att[t * qd + h * hd]);
+                      size_t(rows[t].pos) + 1, hd, scale, scores.data(), &att[t * qd + h * hd]);
       }
     });
 
@@ -170,13 +204,28 @@ Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> t
     Matmul(ops, pool, lw.w_down, gate.data(), T, proj.data());
     ops.add(x.data(), proj.data(), T * d);
   }
-  cache.n_past_ = pos0 + int64_t(T);
+  for (const BatchEntry& b : batch) b.cache->SetPast(b.cache->n_past() + int64_t(b.tokens.size()));
+  if (n_logits == 0) return Status::Ok();
 
-  // Final norm and the vocabulary projection, for the last token only.
-  std::vector<float> last(d);
-  ops.rmsnorm(&x[(T - 1) * d], w.output_norm, d, c.rms_eps, last.data());
-  logits->resize(size_t(c.n_vocab));
-  Matmul(ops, pool, w.output, last.data(), 1, logits->data());
+  // Final norm and the vocabulary projection, for the last row of each
+  // sequence that wants logits.
+  const size_t n_vocab = size_t(c.n_vocab);
+  std::vector<float> last(n_logits * d);  // [n_logits, d]
+  std::vector<float> out(n_logits * n_vocab);  // [n_logits, n_vocab]
+  {
+    size_t row_end = 0, i = 0;
+    for (const BatchEntry& b : batch) {
+      row_end += b.tokens.size();
+      if (b.logits) ops.rmsnorm(&x[(row_end - 1) * d], w.output_norm, d, c.rms_eps, &last[i++ * d]);
+    }
+  }
+  Matmul(ops, pool, w.output, last.data(), n_logits, out.data());
+  size_t i = 0;
+  for (const BatchEntry& b : batch) {
+    if (!b.logits) continue;
+    b.logits->assign(out.begin() + ptrdiff_t(i * n_vocab), out.begin() + ptrdiff_t((i + 1) * n_vocab));
+    ++i;
+  }
   return Status::Ok();
 }
 

@@ -42,6 +42,9 @@ class KvCache {
   int64_t n_past() const { return n_past_; }
   // Forget positions >= n (prefix reuse, multi-turn edits).
   void Truncate(int64_t n) { if (n < n_past_) n_past_ = n < 0 ? 0 : n; }
+  // Declares positions [0, n) filled after their keys and values were
+  // copied in through k() and v() (the prefix cache); n is clamped to n_ctx.
+  void SetPast(int64_t n) { n_past_ = n < 0 ? 0 : (n > n_ctx_ ? n_ctx_ : n); }
 
   float* k(int64_t layer, int64_t pos) { return k_.data() + (layer * n_ctx_ + pos) * kv_dim_; }
   float* v(int64_t layer, int64_t pos) { return v_.data() + (layer * n_ctx_ + pos) * kv_dim_; }
@@ -51,8 +54,15 @@ class KvCache {
   int64_t n_ctx_, kv_dim_;
   int64_t n_past_ = 0;
   std::vector<float> k_, v_;
-  friend Status RunForward(const Model&, KvCache&, std::span<const int32_t>, const kernels::Ops&,
-                           ThreadPool&, std::vector<float>*);
+};
+
+// One sequence's part of a batched forward step: `tokens` are appended to
+// `cache` (positions n_past ...); when `logits` is non-null it receives the
+// logits of the last of them (n_vocab floats).
+struct BatchEntry {
+  KvCache* cache = nullptr;
+  std::span<const int32_t> tokens;
+  std::vector<float>* logits = nullptr;
 };
 
 // Appends `tokens` to the sequence in `cache` (positions n_past ...) and
@@ -61,5 +71,13 @@ class KvCache {
 // split across calls, the thread count or the kernel target.
 Status RunForward(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
                   const kernels::Ops& ops, ThreadPool& pool, std::vector<float>* logits);
+
+// Several sequences in one pass over the weights: every matmul takes the
+// rows of all entries at once, attention runs per sequence against its own
+// cache. Each entry's logits have the bits RunForward gives that sequence
+// alone (a matmul row does not depend on the other rows), so batching never
+// changes an answer. Each entry needs its own cache and at least one token.
+Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, const kernels::Ops& ops,
+                       ThreadPool& pool);
 
 }  // namespace lithium::model

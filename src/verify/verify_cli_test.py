@@ -96,7 +96,9 @@ with tempfile.TemporaryDirectory() as tmp:
     refund_in = os.path.join(tmp, "refund_input.json")
     with open(refund_in, "w") as f:
         json.dump({"order_total": "49.90", "days_since_delivery": 12}, f)
-    cmd = ["run", "-m", model, "-p", "Decide the refund as JSON:", "-n", "12", "--seed", "5", "--temp", "0.9",
+    # -n must hold the output schema's shortest document (19 tokens here):
+    # a smaller budget is a usage error since structured outputs always close.
+    cmd = ["run", "-m", model, "-p", "Decide the refund as JSON:", "-n", "24", "--seed", "5", "--temp", "0.9",
            "--policy", os.path.join(POLICIES, "refund.yaml"), "--policy-input", refund_in, "--max-retries", "2",
            "--format", "json"]
     code1, out1, err1 = run(cmd)

@@ -6,6 +6,7 @@
 #include "tools/lithium/args.h"
 #include "tools/lithium/commands.h"
 #include "tools/lithium/common.h"
+#include "tools/lithium/default_model.h"
 
 namespace lithium::cli {
 namespace {
@@ -43,7 +44,7 @@ Json ValueToJson(const gguf::Value& v, bool full) {
 int CmdInspect(int argc, char** argv) {
   std::string format = "text";
   std::vector<std::string> pos;
-  Args args("inspect", "lithium inspect MODEL [--format text|json]");
+  Args args("inspect", "lithium inspect [MODEL] [--format text|json]   (no MODEL: the embedded default model)");
   args.String(&format, "--format", "text|json", "output format (default text)");
   args.Positional(&pos);
   Status st = args.Parse(argc, argv, 2);
@@ -52,10 +53,14 @@ int CmdInspect(int argc, char** argv) {
     std::fputs(args.Help().c_str(), stdout);
     return kExitOk;
   }
-  if (pos.size() != 1) return ReportError(Status::Usage("lithium inspect: expected one MODEL argument"));
+  if (pos.size() > 1) return ReportError(Status::Usage("lithium inspect: expected at most one MODEL argument"));
+  // No argument describes the embedded default model.
+  if (pos.empty()) pos.push_back(std::string(kDefaultModelName));
   if (format != "text" && format != "json") return ReportError(Status::Usage("--format must be text or json"));
 
-  auto file = gguf::File::Open(pos[0]);
+  auto bytes = IsDefaultModelPath(pos[0]) ? OpenDefaultModel() : MappedFile::Open(pos[0]);
+  if (!bytes.ok()) return ReportError(bytes.status());
+  auto file = gguf::File::Parse(std::move(*bytes));
   if (!file.ok()) return ReportError(file.status());
   const gguf::File& f = **file;
   // The model is optional: vocabulary-only files inspect fine.

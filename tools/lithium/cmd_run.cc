@@ -10,7 +10,10 @@
 #include "tools/lithium/chat_prompt.h"
 #include "tools/lithium/commands.h"
 #include "tools/lithium/common.h"
+#include "tools/lithium/default_model.h"
+#include "tools/lithium/run_batch.h"
 #include "tools/lithium/run_policy.h"
+#include "tools/lithium/run_request.h"
 
 namespace lithium::cli {
 
@@ -22,8 +25,8 @@ int CmdRun(int argc, char** argv) {
   bool no_bos = false;
   std::string json_schema_file, grammar_file, regex;
   bool schema_strict = false;
-  Args args("run", "lithium run -m MODEL [-p TEXT | -f FILE] [options]");
-  args.String(&model_path, "-m,--model", "FILE", "GGUF model file");
+  Args args("run", "lithium run -m MODEL [-p TEXT | -f FILE | --batch FILE.jsonl] [options]");
+  args.String(&model_path, "-m,--model", "FILE", "GGUF model file (default: the embedded fraud-triage model)");
   args.String(&prompt, "-p,--prompt", "TEXT", "prompt text");
   args.String(&prompt_file, "-f,--file", "FILE", "read the prompt from a file");
   args.String(&prompt_tokens, "--prompt-tokens", "IDS", "the prompt as token ids, e.g. 1,403,407 or [1, 403] (no BOS added)");
@@ -54,13 +57,16 @@ int CmdRun(int argc, char** argv) {
   args.Flag(&schema_strict, "--json-schema-strict", "with --json-schema: absent additionalProperties means false");
   PolicyFlags policy_flags;
   AddPolicyFlags(&args, &policy_flags);
+  BatchFlags batch_flags;
+  AddBatchFlags(&args, &batch_flags);
   Status st = args.Parse(argc, argv, 2);
   if (!st.ok()) return ReportError(st);
   if (args.help_requested()) {
     std::fputs(args.Help().c_str(), stdout);
     return kExitOk;
   }
-  if (model_path.empty()) return ReportError(Status::Usage("lithium run: -m MODEL is required (no default model is embedded yet)"));
+  // No -m: the embedded default model (tools/lithium/default_model.h).
+  if (model_path.empty()) model_path = std::string(kDefaultModelName);
   if (format != "text" && format != "json") return ReportError(Status::Usage("--format must be text or json"));
   if (int(!prompt.empty()) + int(!prompt_file.empty()) + int(!prompt_tokens.empty()) > 1) {
     return ReportError(Status::Usage("use one of -p, -f and --prompt-tokens"));
@@ -118,6 +124,35 @@ int CmdRun(int argc, char** argv) {
     return ReportError(Status::Usage("-c must be in [1, " + std::to_string(cfg.n_ctx_train) + "] for this model"));
   }
 
+  int n_threads = int(threads);
+  if (n_threads == 0) n_threads = DefaultThreads();
+  RunSpec spec;
+  spec.n_predict = n_predict;
+  spec.temp = temp;
+  spec.top_k = top_k;
+  spec.top_p = top_p;
+  spec.min_p = min_p;
+  spec.repeat_penalty = repeat_penalty;
+  spec.repeat_last_n = repeat_last_n;
+  spec.seed = seed;
+  spec.stop = stop;
+  spec.ctx_size = n_ctx;
+  spec.ubatch = ubatch;
+  spec.add_bos = !no_bos && prompt_tokens.empty() && !chat;
+  spec.chat = chat;
+  spec.constraint = constraint;
+  spec.constraint_source = constraint_source;
+  RunContext run_ctx{model_path, l.sha256, cfg.arch, (*target)->name, n_threads, l.load_ms};
+  if (!batch_flags.file.empty()) {
+    // One request per line; the flags above are each line's defaults.
+    if (!prompt.empty() || !prompt_tokens.empty() || !dump_logits.empty() || !policy_flags.policy.empty()) {
+      return ReportError(Status::Usage("--batch takes the prompts from its file: drop -p, -f, --prompt-tokens, "
+                                       "--dump-logits and --policy"));
+    }
+    spec.add_bos = !no_bos;
+    return RunBatch(batch_flags, spec, run_ctx, l, (*target)->ops, system_prompt, template_file);
+  }
+
   if (chat && !prompt_tokens.empty()) return ReportError(Status::Usage("--chat needs -p or -f, not --prompt-tokens"));
   if (!chat && (!system_prompt.empty() || !template_file.empty())) {
     return ReportError(Status::Usage("--system and --template need --chat"));
@@ -137,33 +172,16 @@ int CmdRun(int argc, char** argv) {
   }
   if (!prompt_ids.ok()) return ReportError(prompt_ids.status());
 
-  engine::GenerateRequest req;
-  req.prompt = *prompt_ids;
-  req.n_predict = int32_t(n_predict);
-  req.sampling.temperature = temp;
-  req.sampling.top_k = int32_t(top_k);
-  req.sampling.top_p = top_p;
-  req.sampling.min_p = min_p;
-  req.sampling.repeat_penalty = repeat_penalty;
-  req.sampling.repeat_last_n = int32_t(repeat_last_n);
-  req.sampling.seed = uint64_t(seed);
-  req.stop = stop;
-  req.ubatch = int32_t(ubatch);
-  if (!constraint_source.empty()) {
-    auto vocab = engine::MatcherVocabulary(*l.tokenizer);
-    if (!vocab.ok()) return ReportError(vocab.status());
-    auto m = engine::MakeConstraint(constraint, *vocab);
-    if (!m.ok()) return ReportError(m.status().WithContext(constraint_source));
-    req.constraint = *m;
-  }
+  spec.prompt = *prompt_ids;
+  auto built = BuildRequest(spec, *l.tokenizer);
+  if (!built.ok()) return ReportError(built.status());
+  engine::GenerateRequest& req = *built;
 
   FILE* dump = nullptr;
   if (!dump_logits.empty()) {
     dump = std::fopen(dump_logits.c_str(), "wb");
     if (!dump) return ReportError(Status::Io(dump_logits + ": cannot open for writing"));
   }
-  int n_threads = int(threads);
-  if (n_threads == 0) n_threads = DefaultThreads();
   engine::Generator gen(*l.model, *l.tokenizer, (*target)->ops, n_threads, n_ctx);
   auto on_text = [&](const std::string& s) {
     if (format == "text") {
@@ -197,29 +215,7 @@ int CmdRun(int argc, char** argv) {
                                               " " + constraint_source + "\n").c_str());
     return FinishPolicy(policy_run->get(), nullptr);
   }
-  nlohmann::ordered_json j;
-  j["text"] = r.text;
-  j["tokens"] = r.tokens;
-  j["prompt_tokens"] = req.prompt;
-  j["finish_reason"] = r.finish_reason;
-  j["fingerprint"] = r.fingerprint;
-  j["model"] = {{"path", model_path}, {"sha256", l.sha256}, {"arch", cfg.arch}};
-  j["params"] = {{"n_predict", n_predict}, {"temperature", temp}, {"top_k", top_k}, {"top_p", top_p},
-                 {"min_p", min_p}, {"repeat_penalty", repeat_penalty}, {"repeat_last_n", repeat_last_n},
-                 {"seed", seed}, {"stop", stop}, {"ctx_size", n_ctx}, {"ubatch", ubatch},
-                 {"add_bos", !no_bos && prompt_tokens.empty() && !chat}, {"chat", chat}};
-  if (constraint_source.empty()) {
-    j["constraint"] = nullptr;
-  } else {
-    j["constraint"] = {{"kind", engine::ConstraintKindName(constraint.kind)}, {"source", constraint_source},
-                       {"strict", schema_strict}, {"forced_tokens", r.forced_tokens},
-                       {"mask_ms", r.timings.mask_ms}};
-  }
-  j["simd_target"] = (*target)->name;
-  j["threads"] = n_threads;
-  j["timings"] = {{"load_ms", l.load_ms}, {"ttft_ms", r.timings.ttft_ms},
-                  {"prefill_tokens_per_s", r.timings.prefill_tokens_per_s()},
-                  {"decode_tokens_per_s", r.timings.decode_tokens_per_s()}};
+  nlohmann::ordered_json j = ResultJson(spec, run_ctx, r);
   const int exit_code = FinishPolicy(policy_run->get(), &j);  // adds verification and attempts
   std::string out = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   std::printf("%s\n", out.c_str());

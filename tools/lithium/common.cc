@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "src/base/sha256.h"
+#include "tools/lithium/default_model.h"
 
 namespace lithium::cli {
 
@@ -20,7 +21,14 @@ int ReportError(const Status& s) {
 Result<Loaded> LoadModel(const std::string& path, bool vocab_only, bool hash) {
   const auto t0 = std::chrono::steady_clock::now();
   Loaded l;
-  LI_ASSIGN_OR_RETURN(auto file, gguf::File::Open(path));
+  // No path (or the name results record for it) means the embedded model.
+  std::shared_ptr<MappedFile> bytes;
+  if (IsDefaultModelPath(path)) {
+    LI_ASSIGN_OR_RETURN(bytes, OpenDefaultModel());
+  } else {
+    LI_ASSIGN_OR_RETURN(bytes, MappedFile::Open(path));
+  }
+  LI_ASSIGN_OR_RETURN(auto file, gguf::File::Parse(std::move(bytes)));
   l.file = std::shared_ptr<gguf::File>(std::move(file));
   auto vocab = tokenizer::LoadVocab(*l.file);
   if (!vocab.ok()) return vocab.status().WithContext(path);

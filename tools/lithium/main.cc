@@ -35,13 +35,15 @@ const char* kUsage =
     "usage: lithium COMMAND [options]   (lithium COMMAND --help for its options)\n"
     "\n"
     "commands:\n"
-    "  run        generate text from a prompt; --format json prints the result with its fingerprint\n"
+    "  run        generate text from a prompt; --format json prints the result with its fingerprint;\n"
+    "             --batch FILE.jsonl runs many requests together, each with the bits it gets alone\n"
     "  inspect    show a GGUF file's metadata, tensors and hyperparameters\n"
     "  tokenize   print the token ids of a text as a JSON array\n"
     "  quantize   convert a model's float weights to q8_0, q4_0, q4_k_m, ...\n"
     "  bench      prefill (pp) and decode (tg) tokens/s, peak RSS and a fingerprint\n"
     "  chat       an interactive multi-turn conversation with the model's chat template\n"
     "  template   render a chat template for a conversation and print the prompt\n"
+    "  replay     re-run a run --format json result: exit 0 when every token and the fingerprint match\n"
     "  verify     check an output (and its input) against a policy: exit 0 pass, 1 violations, 2 error\n";
 
 }  // namespace
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   if (cmd == "chat") return lithium::cli::CmdChat(argc, argv);
   if (cmd == "template") return lithium::cli::CmdTemplate(argc, argv);
   if (cmd == "verify") return lithium::cli::CmdVerify(argc, argv);
+  if (cmd == "replay") return lithium::cli::CmdReplay(argc, argv);
   std::fprintf(stderr, "lithium: unknown command '%s' (see lithium --help)\n", cmd.c_str());
   return 2;
 }

@@ -171,9 +171,46 @@ int FinishPolicy(const PolicyRun* run, nlohmann::ordered_json* j) {
       for (const std::string& id : final_attempt.verification.violations) ids += (ids.empty() ? "" : ", ") + id;
       if (!final_attempt.verification.schema_errors.empty()) ids += (ids.empty() ? "" : ", ") + std::string("schema");
     }
-    std::fprintf(stderr, "lithium: verification %s after %zu attempt%s (policy %s)%s%s\n",
+    const verify::Verification& v = final_attempt.verification;
+    size_t n_passed = 0;
+    for (const verify::RuleOutcome& o : v.rules) n_passed += o.passed;
+    std::fprintf(stderr, "lithium: verification %s after %zu attempt%s (policy %s, %zu/%zu rules hold)%s%s\n",
                  r.passed() ? "passed" : "failed", r.attempts.size(), r.attempts.size() == 1 ? "" : "s",
-                 run->policy->name().c_str(), ids.empty() ? "" : ": ", ids.c_str());
+                 run->policy->name().c_str(), n_passed, v.rules.size(), ids.empty() ? "" : ": ", ids.c_str());
+    // The report a reviewer needs: each broken rule, why, and the values it read.
+    for (const verify::RuleOutcome& o : v.rules) {
+      if (o.passed) continue;
+      std::string reads;
+      for (const verify::FieldRead& f : o.reads) {
+        // A list whose items are listed too is shown by its items.
+        bool container = false;
+        for (const verify::FieldRead& g : o.reads) container |= g.field.rfind(f.field + "[", 0) == 0;
+        if (container && !f.missing && f.size < 0) continue;
+        std::string value = f.missing ? "(missing)" : f.size >= 0 ? "size " + std::to_string(f.size) : f.value.dump();
+        reads += (reads.empty() ? "" : ", ") + f.field + "=" + value;
+      }
+      std::fprintf(stderr, "lithium:   %s %s: %s%s%s%s\n", o.severity == verify::Severity::kWarning ? "warning" : "FAIL",
+                   o.id.c_str(), o.message.c_str(), o.error.empty() ? "" : (" (" + o.error + ")").c_str(),
+                   reads.empty() ? "" : " [", reads.empty() ? "" : (reads + "]").c_str());
+    }
+    for (const verify::SchemaError& e : v.schema_errors) {
+      std::fprintf(stderr, "lithium:   FAIL schema at '%s': %s\n", e.pointer.c_str(), e.message.c_str());
+    }
+    const auto conf = verify::ConfidenceJson(final_attempt.output);
+    std::string weakest;
+    double weakest_p = 2;
+    if (conf.contains("fields")) {
+      for (const auto& [k, p] : conf["fields"].items()) {
+        if (p.get<double>() < weakest_p) {
+          weakest_p = p.get<double>();
+          weakest = k;
+        }
+      }
+    }
+    std::fprintf(stderr, "lithium: confidence min %.3f, mean %.3f over %lld tokens%s%s%s\n", conf["min"].get<double>(),
+                 conf["mean"].get<double>(), static_cast<long long>(conf["tokens"].get<int64_t>()),
+                 weakest.empty() ? "" : "; least sure field ", weakest.c_str(),
+                 weakest.empty() ? "" : (" (" + std::to_string(weakest_p).substr(0, 5) + ")").c_str());
   }
   return r.passed() ? kExitOk : kExitViolation;
 }
