@@ -15,6 +15,15 @@ chunks, so every multi-character piece can be built by merges of pieces that
 are in the vocabulary, and its score is minus its merge rank (earlier merges
 win). Digits are never merged: every number is read digit by digit, which
 lets a small model compare amounts by their length and leading digits.
+
+Glue pieces (`glue_pieces`) are the one exception, appended after the learned
+merges (so they merge last): an hour with its colon ("02:") and a merchant
+category code with the key before it ("mcc=6051", "MCC>6051") become one token
+each. A small model reads "0", "2", ":" digit by digit poorly (the unusual-hour
+rule was its most frequent miss), and 5944 vs 5947 differ in the last digit
+only. The chains that build them ("2:" then "02:"; "mcc=6", "mcc=60", ...)
+match nowhere else in the prompts: a digit is followed by ":" only in a time,
+and "mcc=" / "MCC>" only precede the code, so amounts stay digit by digit.
 """
 
 import heapq
@@ -79,6 +88,26 @@ def train(texts, n_merges):
             known.add(m)
             pieces.append(m)
     return pieces
+
+
+def glue_pieces(prefixes, codes):
+    """Pieces that make each hour "HH:" and each `prefix + code` one token,
+    in an order where every piece is a merge of two earlier ones."""
+    out = []
+    for d in "0123456789":
+        out.append(d + ":")
+    for h in range(24):
+        out.append("%02d:" % h)
+    for p in prefixes:
+        for code in codes:
+            for i in range(1, len(code) + 1):
+                out.append(p + code[:i])
+    seen, res = set(), []
+    for x in out:
+        if x not in seen:
+            seen.add(x)
+            res.append(x)
+    return res
 
 
 class Vocab:

@@ -1,8 +1,8 @@
 """Trains the fraud-triage model and exports it as an F32 GGUF.
 
   /usr/bin/python3 tools/train/train.py --config tools/train/config.json --out /tmp/triage
-  /usr/bin/python3 tools/train/train.py --config tools/train/config-stage2.json \
-      --init-from /tmp/triage --out /tmp/triage/stage2
+  # a continuation stage (a config with "init_from"; the committed model has none):
+  /usr/bin/python3 tools/train/train.py --config STAGE2.json --init-from /tmp/triage --out /tmp/triage/stage2
 
 writes OUT/vocab.json, OUT/model.pt, OUT/model-f32.gguf and OUT/train.log.
 Stage 2 continues stage 1's weights (same vocabulary) on fresh data at a
@@ -181,9 +181,18 @@ def main():
         # A continuation stage: the vocabulary and weights of an earlier run.
         vocab = spm_vocab.Vocab.load(os.path.join(c["init_from"], "vocab.json"))
     else:
-        vocab = spm_vocab.Vocab(spm_vocab.train(
+        pieces = spm_vocab.train(
             [p for _, p, _, _ in train[:c["vocab_texts"]]] +
-            [o for _, _, o, _ in train[:c["vocab_texts"]]], c["n_merges"]))
+            [o for _, _, o, _ in train[:c["vocab_texts"]]], c["n_merges"])
+        if c.get("glue"):
+            # Hours and merchant codes as single tokens (see spm_vocab).
+            prefixes = c["glue"]
+            missing = [p for p in prefixes if p not in pieces]
+            if missing:
+                sys.exit("glue prefixes are not learned pieces: %s" % missing)
+            pieces += [g for g in spm_vocab.glue_pieces(prefixes, [m for _, m in txgen.MERCHANTS])
+                       if g not in pieces]
+        vocab = spm_vocab.Vocab(pieces)
     vocab.save(os.path.join(args.out, "vocab.json"))
     c["vocab_size"] = len(vocab)
     enc = [encode_example(vocab, p, o) for _, p, o, _ in train]
