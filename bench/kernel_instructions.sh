@@ -3,7 +3,9 @@
 # by callgrind: a figure that does not depend on how busy the machine is
 # (the timings of kernels_bench and lithium bench do). One benchmark
 # iteration of bench/kernels_bench.cc per type (4864 rows x 896 columns,
-# 1024 for K-quants), for one token (decode) and for 64 tokens (prefill).
+# 1024 for K-quants), for one token (decode) and for 64 tokens (prefill);
+# TOKENS="1 4 64" adds other token counts (2, 4 and 8 are registered: a
+# decode step of several concurrent sequences).
 #
 # usage: bench/kernel_instructions.sh [BUILD_DIR] [TARGET]
 #   BUILD_DIR: a build configured with -DLITHIUM_BUILD_BENCH=ON (default build-bench)
@@ -23,7 +25,7 @@ echo "| type | tokens | instructions | blocks x tokens | instructions per block 
 echo "|---|---|---|---|---|"
 for type in ${TYPES:-q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k}; do
   case $type in q4_k|q5_k|q6_k) cols=1024 ;; *) cols=896 ;; esac
-  for tokens in 1 64; do
+  for tokens in ${TOKENS:-1 64}; do
     valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" "$B/bench/kernels_bench" \
       --benchmark_filter="BM_MatmulQ/$type/$T/$tokens\$" --benchmark_min_time=0.000001 >/dev/null 2>&1
     # Inclusive cost of the benchmark body's matmul_q calls: the kernel

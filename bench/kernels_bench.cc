@@ -2,7 +2,8 @@
 //   BM_MatmulQ/<type>/<target>/<tokens>  quantized matmul of a 4864 x 896
 //       matrix (a Qwen2.5-0.5B FFN projection). Counters: GB/s of weight
 //       bytes read (the decode figure: one token is bandwidth-bound) and
-//       GOP/s (2 ops per multiply-add; the prefill figure).
+//       GOP/s (2 ops per multiply-add; the prefill figure). Tokens 1, 2, 4
+//       and 8 are decode steps of that many sequences, 64 a prefill chunk.
 //   BM_MatmulF/<type>/<target>/<tokens>  the same for F32, F16 and BF16.
 //   BM_Dot, BM_Rmsnorm, BM_Softmax, BM_Attention: GB/s or GOP/s.
 // Single-threaded: the thread pool splits rows, so per-core speed is the
@@ -182,6 +183,9 @@ int Register() {
     for (const auto& [name, type] : qtypes) {
       benchmark::RegisterBenchmark(("BM_MatmulQ/" + std::string(name) + "/" + t.name).c_str(), BM_MatmulQ, type, t.name)
           ->Arg(1)
+          ->Arg(2)
+          ->Arg(4)
+          ->Arg(8)
           ->Arg(64)
           ->Unit(benchmark::kMicrosecond);
     }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -23,6 +24,38 @@ TEST(Sha256, KnownVectors) {
   Sha256 h;
   for (size_t i = 0; i < big.size(); i += 7) h.Update(big.data() + i, std::min<size_t>(7, big.size() - i));
   EXPECT_EQ(h.FinishHex(), Sha256::Hex(big.data(), big.size()));
+}
+
+// The SHA-NI path (x86 CPUs with the SHA extensions) and the portable code
+// give the same digest for every length and every way of splitting the input.
+TEST(Sha256, HardwarePathEqualsPortable) {
+  const bool had = Sha256::HardwareEnabled();
+  if (!Sha256::SetHardwareForTesting(true)) {
+    GTEST_SKIP() << "this CPU (or target) has no SHA extensions";
+  }
+  std::string data(70000, '\0');
+  uint32_t x = 12345;
+  for (char& c : data) {
+    x = x * 1664525u + 1013904223u;
+    c = char(x >> 24);
+  }
+  auto digest = [&](bool hw, size_t len, size_t step) {
+    Sha256::SetHardwareForTesting(hw);
+    Sha256 h;
+    for (size_t i = 0; i < len; i += step) h.Update(data.data() + i, std::min(step, len - i));
+    return h.FinishHex();
+  };
+  for (size_t len : {size_t(0), size_t(1), size_t(55), size_t(56), size_t(63), size_t(64),
+                     size_t(65), size_t(127), size_t(128), size_t(200), size_t(1000), size_t(4097),
+                     size_t(70000)}) {
+    for (size_t step : {size_t(1), size_t(13), size_t(64), size_t(1000), size_t(70000)}) {
+      if (len > 5000 && step == 1) continue;
+      EXPECT_EQ(digest(true, len, step), digest(false, len, step)) << len << " " << step;
+    }
+  }
+  Sha256::SetHardwareForTesting(true);
+  EXPECT_EQ(Sha256::Hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256::SetHardwareForTesting(had);
 }
 
 TEST(Status, ResultCarriesValueOrError) {

@@ -2,6 +2,12 @@
 
 #include <cstring>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LITHIUM_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 namespace lithium {
 namespace {
 
@@ -17,7 +23,77 @@ constexpr uint32_t kK[64] = {
 
 inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
+#ifdef LITHIUM_SHA_NI
+bool CpuHasShaNi() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool ssse3 = c & (1u << 9), sse41 = c & (1u << 19);
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return ssse3 && sse41 && (b & (1u << 29));
+}
+
+bool g_hardware = CpuHasShaNi();
+
+// n 64-byte blocks with SHA-NI. The state lives as ABEF / CDGH (the layout
+// sha256rnds2 wants); each group of four rounds adds the round constants to
+// four message words, and the message schedule runs three groups ahead with
+// sha256msg1 / sha256msg2.
+__attribute__((target("sha,ssse3,sse4.1"))) void BlocksShaNi(uint32_t h[8], const uint8_t* p,
+                                                              size_t n) {
+  const __m128i kByteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h)), 0xB1);
+  __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4)), 0x1B);
+  __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);    // ABEF
+  s1 = _mm_blend_epi16(s1, tmp, 0xF0);         // CDGH
+  for (; n > 0; --n, p += 64) {
+    const __m128i abef = s0, cdgh = s1;
+    __m128i m[4];
+    for (int g = 0; g < 16; ++g) {
+      if (g < 4) {
+        m[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)),
+                                kByteSwap);
+      }
+      __m128i msg = _mm_add_epi32(m[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kK + 4 * g)));
+      s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+      if (g >= 3 && g <= 14) {
+        __m128i& next = m[(g + 1) % 4];
+        next = _mm_add_epi32(next, _mm_alignr_epi8(m[g % 4], m[(g + 3) % 4], 4));
+        next = _mm_sha256msg2_epu32(next, m[g % 4]);
+      }
+      s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0E));
+      if (g >= 1 && g <= 12) m[(g + 3) % 4] = _mm_sha256msg1_epu32(m[(g + 3) % 4], m[g % 4]);
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(s0, 0x1B);           // FEBA
+  s1 = _mm_shuffle_epi32(s1, 0xB1);            // DCHG
+  s0 = _mm_blend_epi16(tmp, s1, 0xF0);         // DCBA
+  s1 = _mm_alignr_epi8(s1, tmp, 8);            // HGFE
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h), s0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), s1);
+}
+#endif
+
 }  // namespace
+
+bool Sha256::HardwareEnabled() {
+#ifdef LITHIUM_SHA_NI
+  return g_hardware;
+#else
+  return false;
+#endif
+}
+
+bool Sha256::SetHardwareForTesting(bool enabled) {
+#ifdef LITHIUM_SHA_NI
+  g_hardware = enabled && CpuHasShaNi();
+  return CpuHasShaNi();
+#else
+  (void)enabled;
+  return false;
+#endif
+}
 
 Sha256::Sha256() {
   static constexpr uint32_t kInit[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -50,6 +126,16 @@ void Sha256::Block(const uint8_t* p) {
   h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
 }
 
+void Sha256::Blocks(const uint8_t* p, size_t n) {
+#ifdef LITHIUM_SHA_NI
+  if (g_hardware) {
+    BlocksShaNi(h_, p, n);
+    return;
+  }
+#endif
+  for (; n > 0; --n, p += 64) Block(p);
+}
+
 void Sha256::Update(const void* data, size_t size) {
   const uint8_t* p = static_cast<const uint8_t*>(data);
   total_ += size;
@@ -57,9 +143,13 @@ void Sha256::Update(const void* data, size_t size) {
     size_t take = 64 - buf_len_ < size ? 64 - buf_len_ : size;
     std::memcpy(buf_ + buf_len_, p, take);
     buf_len_ += take; p += take; size -= take;
-    if (buf_len_ == 64) { Block(buf_); buf_len_ = 0; }
+    if (buf_len_ == 64) { Blocks(buf_, 1); buf_len_ = 0; }
   }
-  while (size >= 64) { Block(p); p += 64; size -= 64; }
+  if (size >= 64) {
+    Blocks(p, size / 64);
+    p += size / 64 * 64;
+    size %= 64;
+  }
   if (size > 0) { std::memcpy(buf_, p, size); buf_len_ = size; }
 }
 

@@ -1,6 +1,8 @@
 #include "src/base/thread_pool.h"
 
 #if !defined(LITHIUM_NO_THREADS)
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -19,15 +21,52 @@ void ThreadPool::ParallelFor(size_t n, size_t, const std::function<void(size_t, 
 #else
 // Workers wait on a generation counter; each new ParallelFor bumps it and
 // hands every worker its own precomputed range.
+//
+// A forward step calls ParallelFor a few hundred times with only a few
+// microseconds of single-threaded work in between, so a worker that goes to
+// sleep after each call pays a futex wake-up (and a trip through the
+// scheduler) per matmul. Both sides therefore poll for a short, bounded time
+// (kSpin) before blocking on the condition variables: long enough to bridge
+// the gap between two matmuls of a step, far too short to keep a core busy
+// between steps or requests. Never an unbounded spin: on an oversubscribed
+// machine a spinning thread steals the core the other one needs.
+namespace {
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls `done` until it returns true or kSpin has passed; returns its value.
+template <typename F>
+bool SpinUntil(F done) {
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      CpuRelax();
+    }
+    if (std::chrono::steady_clock::now() - start > kSpin) return done();
+    // Lets a runnable thread of this core (another worker when there are
+    // more threads than cores) go first.
+    std::this_thread::yield();
+  }
+}
+}  // namespace
+
 struct ThreadPool::Impl {
   std::mutex mu;
   std::condition_variable work_cv, done_cv;
   std::vector<std::thread> workers;
   const std::function<void(size_t, size_t)>* fn = nullptr;
   std::vector<size_t> begins, ends;
-  uint64_t generation = 0;
-  int pending = 0;
-  bool stop = false;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> pending{0};
+  std::atomic<bool> stop{false};
 };
 
 ThreadPool::ThreadPool(int n_threads)
@@ -36,18 +75,26 @@ ThreadPool::ThreadPool(int n_threads)
   impl_->ends.resize(n_threads_);
   for (int t = 1; t < n_threads_; ++t) {
     impl_->workers.emplace_back([this, t] {
+      Impl& im = *impl_;
       uint64_t seen = 0;
       for (;;) {
-        std::unique_lock<std::mutex> lock(impl_->mu);
-        impl_->work_cv.wait(lock, [&] { return impl_->stop || impl_->generation != seen; });
-        if (impl_->stop) return;
-        seen = impl_->generation;
-        size_t b = impl_->begins[t], e = impl_->ends[t];
-        const auto* fn = impl_->fn;
-        lock.unlock();
+        // The fields of a generation are written before it is published
+        // (release), so seeing it (acquire) makes them visible.
+        if (!SpinUntil([&] { return im.generation.load(std::memory_order_acquire) != seen; })) {
+          std::unique_lock<std::mutex> lock(im.mu);
+          im.work_cv.wait(lock, [&] { return im.stop || im.generation.load(std::memory_order_acquire) != seen; });
+        }
+        if (im.stop.load(std::memory_order_acquire)) return;
+        seen = im.generation.load(std::memory_order_acquire);
+        const size_t b = im.begins[t], e = im.ends[t];
+        const auto* fn = im.fn;
         if (b < e) (*fn)(b, e);
-        lock.lock();
-        if (--impl_->pending == 0) impl_->done_cv.notify_one();
+        if (im.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          // The caller may be asleep: wake it under the mutex, so the
+          // wake-up cannot fall between its check and its wait.
+          std::lock_guard<std::mutex> lock(im.mu);
+          im.done_cv.notify_one();
+        }
       }
     });
   }
@@ -56,7 +103,8 @@ ThreadPool::ThreadPool(int n_threads)
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->stop = true;
+    impl_->stop.store(true, std::memory_order_release);
+    impl_->generation.fetch_add(1, std::memory_order_release);
   }
   impl_->work_cv.notify_all();
   for (auto& w : impl_->workers) w.join();
@@ -70,24 +118,28 @@ void ThreadPool::ParallelFor(size_t n, size_t grain, const std::function<void(si
     fn(0, n);
     return;
   }
+  Impl& im = *impl_;
   size_t per = (chunks + n_threads_ - 1) / n_threads_;
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  for (int t = 0; t < n_threads_; ++t) {
-    size_t b = size_t(t) * per * grain, e = b + per * grain;
-    if (b > n) b = n;
-    if (e > n) e = n;
-    impl_->begins[t] = b;
-    impl_->ends[t] = e;
+  {
+    std::lock_guard<std::mutex> lock(im.mu);
+    for (int t = 0; t < n_threads_; ++t) {
+      size_t b = size_t(t) * per * grain, e = b + per * grain;
+      if (b > n) b = n;
+      if (e > n) e = n;
+      im.begins[t] = b;
+      im.ends[t] = e;
+    }
+    im.fn = &fn;
+    im.pending.store(n_threads_ - 1, std::memory_order_relaxed);
+    im.generation.fetch_add(1, std::memory_order_release);
   }
-  impl_->fn = &fn;
-  impl_->pending = n_threads_ - 1;
-  ++impl_->generation;
-  lock.unlock();
-  impl_->work_cv.notify_all();
-  if (impl_->begins[0] < impl_->ends[0]) fn(impl_->begins[0], impl_->ends[0]);
-  lock.lock();
-  impl_->done_cv.wait(lock, [&] { return impl_->pending == 0; });
-  impl_->fn = nullptr;
+  im.work_cv.notify_all();
+  if (im.begins[0] < im.ends[0]) fn(im.begins[0], im.ends[0]);
+  if (!SpinUntil([&] { return im.pending.load(std::memory_order_acquire) == 0; })) {
+    std::unique_lock<std::mutex> lock(im.mu);
+    im.done_cv.wait(lock, [&] { return im.pending.load(std::memory_order_acquire) == 0; });
+  }
+  im.fn = nullptr;
 }
 #endif
 

@@ -7,30 +7,6 @@ namespace {
 
 constexpr uint32_t kMaxCp = 0x10FFFF;
 
-// Encodes `cp` into `out`, returning the length (1-4).
-int EncodeUtf8(uint32_t cp, uint8_t out[4]) {
-  if (cp < 0x80) {
-    out[0] = uint8_t(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = uint8_t(0xC0 | (cp >> 6));
-    out[1] = uint8_t(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = uint8_t(0xE0 | (cp >> 12));
-    out[1] = uint8_t(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = uint8_t(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = uint8_t(0xF0 | (cp >> 18));
-  out[1] = uint8_t(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = uint8_t(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = uint8_t(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 // Splits [lo, hi] (one encoding length, no surrogates) until each piece is
 // a product of byte ranges, the classic construction of RE2 and Rust's
 // regex-syntax: a piece whose low continuation bits do not span the full
@@ -112,12 +88,6 @@ std::vector<CpRange> ComplementRanges(const std::vector<CpRange>& ranges) {
   }
   if (next <= kMaxCp) out.push_back({next, kMaxCp});
   return out;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  uint8_t b[4];
-  int n = EncodeUtf8(cp, b);
-  out->append(reinterpret_cast<const char*>(b), size_t(n));
 }
 
 Grammar::Grammar() {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "src/base/status.h"
+#include "src/base/utf8.h"
 
 namespace lithium::grammar {
 
@@ -104,6 +105,6 @@ std::vector<CpRange> NormalizeRanges(std::vector<CpRange> ranges);
 // The complement within U+0000..U+10FFFF of normalised ranges.
 std::vector<CpRange> ComplementRanges(const std::vector<CpRange>& ranges);
 // Appends the UTF-8 encoding of a code point.
-void AppendUtf8(uint32_t cp, std::string* out);
+using ::lithium::AppendUtf8;
 
 }  // namespace lithium::grammar

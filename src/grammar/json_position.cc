@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "src/base/json_pointer.h"
+
 namespace lithium::grammar {
 namespace {
 
@@ -14,27 +16,14 @@ struct Frame {
   enum { kOpen, kKey, kColon, kValue, kAfter } at = kOpen;
 };
 
-void AppendToken(std::string* ptr, std::string_view token) {
-  ptr->push_back('/');
-  for (char c : token) {
-    if (c == '~') {
-      ptr->append("~0");
-    } else if (c == '/') {
-      ptr->append("~1");
-    } else {
-      ptr->push_back(c);
-    }
-  }
-}
-
 std::string Pointer(const std::vector<Frame>& stack, size_t depth) {
   std::string p;
   for (size_t i = 0; i < depth; ++i) {
     const Frame& f = stack[i];
     if (f.object) {
-      AppendToken(&p, f.key);
+      AppendPointerToken(&p, f.key);
     } else {
-      AppendToken(&p, std::to_string(std::max<int64_t>(f.index, 0)));
+      AppendPointerToken(&p, std::to_string(std::max<int64_t>(f.index, 0)));
     }
   }
   return p;

@@ -23,6 +23,12 @@
 // V8 compiles SIMD128 one instruction at a time (no cross-instruction
 // fusion), so the code names the cheap operations directly: 16-bit shifts
 // plus masks instead of byte shifts, compares instead of variable shifts.
+//
+// Decode (one token) on the legacy formats has its own path, MatvecLegacy:
+// Q4_0 / Q4_1 nibbles taken straight from 16-bit lanes against activations
+// permuted to match (no widening), four rows at a time from four
+// sequential streams, the partial last group of a row vectorized, and the
+// group's f16 scales converted with one special-value test for all eight.
 
 namespace wasmq {
 
@@ -48,20 +54,35 @@ HWY_INLINE v128_t Reduce4(v128_t a, v128_t b, v128_t c, v128_t d) {
 // is exact for normals, subnormals and zero; infinities and NaNs (exponent
 // 31) get the float exponent 255 and keep their mantissa bits.
 HWY_INLINE void HalvesToFloats(v128_t h, v128_t* lo, v128_t* hi) {
-  const v128_t halves[2] = {wasm_u32x4_extend_low_u16x8(h), wasm_u32x4_extend_high_u16x8(h)};
+  // Sign-extended, the half's sign lands on bit 31 after the shift by 13,
+  // so one mask keeps sign, exponent and mantissa, and the multiply by
+  // 2^112 scales with the sign in place (-0 stays -0).
+  const v128_t halves[2] = {wasm_i32x4_extend_low_i16x8(h), wasm_i32x4_extend_high_i16x8(h)};
   v128_t out[2];
   for (int i = 0; i < 2; ++i) {
     const v128_t v = halves[i];
-    const v128_t em = wasm_i32x4_shl(wasm_v128_and(v, wasm_i32x4_splat(0x7fff)), 13);
-    const v128_t scaled = wasm_f32x4_mul(em, wasm_f32x4_splat(0x1p112f));
-    const v128_t special = wasm_v128_or(em, wasm_i32x4_splat(0x7f800000));
+    const v128_t sem = wasm_v128_and(wasm_i32x4_shl(v, 13), wasm_i32x4_splat(int32_t(0x8fffe000u)));
+    const v128_t scaled = wasm_f32x4_mul(sem, wasm_f32x4_splat(0x1p112f));
+    const v128_t special = wasm_v128_or(sem, wasm_i32x4_splat(0x7f800000));
     const v128_t is_special =
         wasm_i32x4_eq(wasm_v128_and(v, wasm_i32x4_splat(0x7c00)), wasm_i32x4_splat(0x7c00));
-    const v128_t sign = wasm_i32x4_shl(wasm_v128_and(v, wasm_i32x4_splat(0x8000)), 16);
-    out[i] = wasm_v128_or(wasm_v128_bitselect(special, scaled, is_special), sign);
+    out[i] = wasm_v128_bitselect(special, scaled, is_special);
   }
   *lo = out[0];
   *hi = out[1];
+}
+
+// The same, with one test for exponent 31 across all eight halves: scales
+// are finite in any real model, and then each half costs four operations.
+HWY_INLINE void HalvesToFloatsFast(v128_t h, v128_t* lo, v128_t* hi) {
+  const v128_t e = wasm_i16x8_splat(0x7c00);
+  if (HWY_UNLIKELY(wasm_v128_any_true(wasm_i16x8_eq(wasm_v128_and(h, e), e)))) {
+    HalvesToFloats(h, lo, hi);
+    return;
+  }
+  const v128_t m = wasm_i32x4_splat(int32_t(0x8fffe000u)), k = wasm_f32x4_splat(0x1p112f);
+  *lo = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), m), k);
+  *hi = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), m), k);
 }
 
 // Exact int32 dot of one decoded block (four int16x8) with 32 int16
@@ -133,6 +154,12 @@ struct Fmt {
                                                                            : 0;
 };
 
+// Q4_0 and Q4_1 blocks are decoded in "split" order (see DecodeLegacy) and
+// their activations permuted to match; every other format keeps the
+// natural element order.
+template <uint32_t kType>
+inline constexpr bool kSplitNibbles = kType == uint32_t(TensorType::kQ4_0) || kType == uint32_t(TensorType::kQ4_1);
+
 // Decodes block `b` of a legacy-format row into four int16x8 in activation
 // order (unsigned values for the formats with a zero point or a min).
 template <uint32_t kType>
@@ -140,9 +167,18 @@ HWY_INLINE void DecodeLegacy(const uint8_t* row, size_t b, v128_t* w) {
   const uint8_t* p = row + Fmt<kType>::kBytes * b;
   if constexpr (kType == uint32_t(TensorType::kQ8_0)) {
     WidenS(wasm_v128_load(p + 2), wasm_v128_load(p + 18), w);
-  } else if constexpr (kType == uint32_t(TensorType::kQ4_0) || kType == uint32_t(TensorType::kQ4_1)) {
+  } else if constexpr (kSplitNibbles<kType>) {
+    // Straight from the 16-bit lanes of the packed bytes: lane i holds
+    // bytes 2i and 2i + 1, i.e. elements 2i (bits 0-3), 16 + 2i (4-7),
+    // 2i + 1 (8-11) and 17 + 2i (12-15). The activations are permuted to
+    // that order once per call (PrepareActivations), so no widening is
+    // needed: one mask per vector, no extends.
     const v128_t q = wasm_v128_load(p + (Fmt<kType>::kMin ? 4 : 2));
-    WidenU(LowNibbles(q), HighNibbles(q), w);
+    const v128_t m = wasm_i16x8_splat(0x000F);
+    w[0] = wasm_v128_and(q, m);
+    w[1] = wasm_v128_and(wasm_u16x8_shr(q, 4), m);
+    w[2] = wasm_v128_and(wasm_u16x8_shr(q, 8), m);
+    w[3] = wasm_u16x8_shr(q, 12);
   } else {  // Q5_0, Q5_1
     const size_t hoff = Fmt<kType>::kMin ? 4 : 2;
     v128_t h0, h1;
@@ -240,8 +276,8 @@ HWY_INLINE void LoadGroupScales(const uint8_t* row, size_t g, GroupScales* s) {
   if constexpr (!F::kK) {
     const uint8_t* p = row + F::kBytes * 8 * g;
     const size_t B = F::kBytes;
-    HalvesToFloats(Gather8Halves(p, B), &s->d[0], &s->d[1]);
-    if constexpr (F::kMin) HalvesToFloats(Gather8Halves(p + 2, B), &s->dm[0], &s->dm[1]);
+    HalvesToFloatsFast(Gather8Halves(p, B), &s->d[0], &s->d[1]);
+    if constexpr (F::kMin) HalvesToFloatsFast(Gather8Halves(p + 2, B), &s->dm[0], &s->dm[1]);
   } else if constexpr (kType == uint32_t(TensorType::kQ6_K)) {
     const uint8_t* p = row + F::kBytes * g;
     s->d[0] = s->d[1] = wasm_f32x4_splat(F16ToF32(Load16(p + 208)));
@@ -315,6 +351,131 @@ HWY_INLINE void AccumulateTail(const uint8_t* row, size_t g, size_t valid, const
   }
 }
 
+// V8 compiles each basic block with loads placed early and arithmetic
+// late, ignoring register pressure: a straight-line stretch with many
+// independent loads keeps them all live and spills (an unrolled group of 8
+// blocks measured 30% slower). A store orders everything before it, so the
+// decode path below works block by block in a loop that stores each block
+// sum, and keeps its float accumulators in memory through StoreOrdered.
+HWY_INLINE void StoreOrdered(v128_t* p, v128_t v) { *reinterpret_cast<volatile v128_t*>(p) = v; }
+HWY_INLINE v128_t LoadOrdered(const v128_t* p) { return *reinterpret_cast<const volatile v128_t*>(p); }
+
+// The float steps of one row's group (or partial group of nk < 8 blocks,
+// kPartial) after its block sums: the group's scales, I_b, f_b and
+// acc[b % 8] += f_b. A partial group's missing blocks get zero scales and
+// zero activation factors (dxg, xsg zero-padded) and whatever integers
+// sums[k >= nk] hold; their accumulator lanes are kept by a select, so
+// every lane sees exactly the reference's adds.
+template <uint32_t kType, bool kPartial>
+HWY_INLINE void GroupFloats(const uint8_t* row, size_t g, size_t nk, const v128_t* sums, const float* dxg,
+                            const int32_t* xsg, v128_t* acc, v128_t keep_lo, v128_t keep_hi) {
+  using F = Fmt<kType>;
+  GroupScales s{};
+  if constexpr (!kPartial) {
+    LoadGroupScales<kType>(row, g, &s);
+  } else {
+    const uint8_t* p = row + F::kBytes * 8 * g;
+    alignas(16) uint16_t hbits[8] = {}, mbits[8] = {};
+    for (size_t k = 0; k < nk; ++k) {
+      hbits[k] = Load16(p + F::kBytes * k);
+      if constexpr (F::kMin) mbits[k] = Load16(p + F::kBytes * k + 2);
+    }
+    HalvesToFloats(wasm_v128_load(hbits), &s.d[0], &s.d[1]);
+    if constexpr (F::kMin) HalvesToFloats(wasm_v128_load(mbits), &s.dm[0], &s.dm[1]);
+  }
+  const v128_t old[2] = {LoadOrdered(acc), LoadOrdered(acc + 1)};
+  v128_t a[2] = {old[0], old[1]};
+  Accumulate<kType>(s, Reduce4(sums[0], sums[1], sums[2], sums[3]), Reduce4(sums[4], sums[5], sums[6], sums[7]), dxg,
+                    xsg, a);
+  if constexpr (kPartial) {
+    a[0] = wasm_v128_bitselect(old[0], a[0], keep_lo);
+    a[1] = wasm_v128_bitselect(old[1], a[1], keep_hi);
+  }
+  StoreOrdered(acc, a[0]);
+  StoreOrdered(acc + 1, a[1]);
+}
+
+// Blocks 8g .. 8g + nk - 1 of kRows rows against the same activations: the
+// exact block sums into sums[i][k] for row i; the activation loads are
+// shared by the rows.
+template <uint32_t kType, int kRows>
+HWY_INLINE void GroupSums(const uint8_t* const* rows, size_t g, size_t nk, const int16_t* xg, v128_t (*sums)[8]) {
+#pragma clang loop unroll(disable)
+  for (size_t k = 0; k < nk; ++k) {
+    const int16_t* xk = xg + 32 * k;
+    const v128_t x0 = wasm_v128_load(xk), x1 = wasm_v128_load(xk + 8), x2 = wasm_v128_load(xk + 16),
+                 x3 = wasm_v128_load(xk + 24);
+    for (int i = 0; i < kRows; ++i) {
+      v128_t wi[4];
+      DecodeLegacy<kType>(rows[i], 8 * g + k, wi);
+      sums[i][k] = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(wi[0], x0), wasm_i32x4_dot_i16x8(wi[1], x1)),
+                                  wasm_i32x4_add(wasm_i32x4_dot_i16x8(wi[2], x2), wasm_i32x4_dot_i16x8(wi[3], x3)));
+    }
+  }
+}
+
+// One token (decode) on a legacy format, rows [r_begin, r_end) (a multiple
+// of kRows of them), kRows rows at a time sharing the activation loads. A
+// row's last partial group (valid < 8 blocks, e.g. 4 of the 28 blocks of an
+// 896-wide row) takes the vector path too (GroupFloats<kType, true>).
+template <uint32_t kType, int kRows>
+void MatvecLegacy(const Weights& w, const ActQ8& x, const int16_t* x16, float* y, size_t r_begin, size_t r_end) {
+  const size_t nb = w.cols / kQBlock, full = nb / 8, tail = nb % 8;
+  const float* dx = x.d.data();
+  const int32_t* xs = x.sum.data();
+  // The partial group's activation factors, zero-padded to 8 lanes (the
+  // arrays end at nb), and the lanes it must leave alone.
+  alignas(16) float dx_tail[8] = {};
+  alignas(16) int32_t xs_tail[8] = {};
+  alignas(16) int32_t keep_bits[8];
+  for (size_t k = 0; k < tail; ++k) {
+    dx_tail[k] = dx[8 * full + k];
+    xs_tail[k] = xs[8 * full + k];
+  }
+  for (size_t k = 0; k < 8; ++k) keep_bits[k] = k < tail ? 0 : -1;
+  v128_t sums[kRows][8], acc[2 * kRows], keep[2];
+  // Kept in memory: recomputing the masks from `tail` costs more.
+  StoreOrdered(keep, wasm_v128_load(keep_bits));
+  StoreOrdered(keep + 1, wasm_v128_load(keep_bits + 4));
+  // Row i of step j is r_begin + i * per + j: each of the kRows rows walks
+  // its own contiguous stretch of the matrix, so the weights are read as
+  // kRows sequential streams.
+  const size_t per = (r_end - r_begin) / kRows;  // the caller passes a multiple of kRows
+  for (size_t j = 0; j < per; ++j) {
+    size_t ridx[kRows];
+    const uint8_t* rows[kRows];
+    for (int i = 0; i < kRows; ++i) {
+      ridx[i] = r_begin + size_t(i) * per + j;
+      rows[i] = static_cast<const uint8_t*>(w.data) + ridx[i] * w.row_bytes;
+    }
+    for (int i = 0; i < 2 * kRows; ++i) StoreOrdered(acc + i, wasm_f32x4_splat(0.0f));
+    for (size_t g = 0; g < full; ++g) {
+      GroupSums<kType, kRows>(rows, g, 8, x16 + 256 * g, sums);
+      for (int i = 0; i < kRows; ++i) {
+        GroupFloats<kType, false>(rows[i], g, 8, sums[i], dx + 8 * g, xs + 8 * g, acc + 2 * i, keep[0], keep[1]);
+      }
+    }
+    if (tail != 0) {
+      // sums[i][k] for k >= tail still hold the previous group's sums:
+      // finite integers whose lanes the select in GroupFloats drops.
+      GroupSums<kType, kRows>(rows, full, tail, x16 + 256 * full, sums);
+      for (int i = 0; i < kRows; ++i) {
+        GroupFloats<kType, true>(rows[i], full, tail, sums[i], dx_tail, xs_tail, acc + 2 * i, LoadOrdered(keep),
+                                 LoadOrdered(keep + 1));
+      }
+    }
+    for (int i = 0; i < kRows; ++i) {
+      alignas(16) float lanes[8];
+      wasm_v128_store(lanes, LoadOrdered(acc + 2 * i));
+      wasm_v128_store(lanes + 4, LoadOrdered(acc + 2 * i + 1));
+      for (int st = 4; st >= 1; st /= 2) {
+        for (int k = 0; k < st; ++k) lanes[k] = lanes[k] + lanes[k + st];
+      }
+      y[ridx[i]] = lanes[0];
+    }
+  }
+}
+
 // Rows [r_begin, r_end) of one type. kOne: a single token (decode), where
 // each block is decoded and dotted at once; otherwise a group's 8 decoded
 // blocks are kept and reused for every token.
@@ -376,7 +537,18 @@ void MatmulT(const Weights& w, const ActQ8& x, const int16_t* x16, float* y, siz
 template <uint32_t kType>
 void MatmulType(const Weights& w, const ActQ8& x, const int16_t* x16, float* y, size_t y_stride, size_t r_begin,
                 size_t r_end) {
-  if (x.n_tokens == 1) {
+  if (x.n_tokens == 1 && !Fmt<kType>::kK) {
+    // Four rows at a time, each from its own quarter of the range (four
+    // sequential weight streams), the leftover rows one by one. Measured in
+    // node 20 on the Qwen2.5-0.5B shapes: for cache-resident matrices any
+    // number of rows beyond one helps (shared activation loads), but for
+    // the real decode, where every matrix streams from DRAM, 2 to 8
+    // adjacent rows were slower than one row, and 4 quarter-streams about
+    // 20% faster than one row.
+    const size_t bulk = r_begin + (r_end - r_begin) / 4 * 4;
+    if (bulk > r_begin) MatvecLegacy<kType, 4>(w, x, x16, y, r_begin, bulk);
+    if (bulk < r_end) MatvecLegacy<kType, 1>(w, x, x16, y, bulk, r_end);
+  } else if (x.n_tokens == 1) {
     MatmulT<kType, true>(w, x, x16, y, y_stride, r_begin, r_end);
   } else {
     MatmulT<kType, false>(w, x, x16, y, y_stride, r_begin, r_end);
@@ -401,9 +573,21 @@ HWY_INLINE bool MatmulQWasm(const Weights& w, const ActQ8& x, float* y, size_t y
   LITHIUM_WASMQ_SCRATCH std::vector<int16_t> x16_buf;
   x16_buf.resize(x.n_tokens * x.cols);
   int16_t* x16 = x16_buf.data();
+  const bool split = w.type == uint32_t(TensorType::kQ4_0) || w.type == uint32_t(TensorType::kQ4_1);
   for (size_t i = 0; i < x.n_tokens * x.cols; i += 32) {
+    const v128_t a = wasm_v128_load(x.q.data() + i), b = wasm_v128_load(x.q.data() + i + 16);
     v128_t v[4];
-    wasmq::WidenS(wasm_v128_load(x.q.data() + i), wasm_v128_load(x.q.data() + i + 16), v);
+    if (split) {
+      // The order of wasmq::DecodeLegacy's split nibbles: even elements
+      // 0-14, 16-30, then odd elements 1-15, 17-31 (sign-extended bytes of
+      // the 16-bit lanes).
+      v[0] = wasm_i16x8_shr(wasm_i16x8_shl(a, 8), 8);
+      v[1] = wasm_i16x8_shr(wasm_i16x8_shl(b, 8), 8);
+      v[2] = wasm_i16x8_shr(a, 8);
+      v[3] = wasm_i16x8_shr(b, 8);
+    } else {
+      wasmq::WidenS(a, b, v);
+    }
     for (int k = 0; k < 4; ++k) wasm_v128_store(x16 + i + 8 * k, v[k]);
   }
   switch (static_cast<TensorType>(w.type)) {

@@ -460,12 +460,355 @@ HWY_INLINE float TreeSum8(const float* lanes_in) {
   return lanes[0];
 }
 
+// ---------------------------------------------------------------------------
+// Small batches: a decode step of a few sequences (1..kSmallBatchMax tokens).
+//
+// GroupAllTokens decodes a group once but then, per token, reduces eight
+// per-block vectors horizontally (HorizontalSums8: 6 hadd + 2 permutes + 8
+// madd): for 2..8 tokens that per-token reduction, not the decode, is the
+// cost. This path lays a group out "transposed" instead: vector i's 32-bit
+// lane j holds elements 4i..4i+3 of block j (of the group), for the weights
+// (decoded once per group) and for the activations (re-laid out once per
+// call, SmallBatchAct). Then maddubs(V_i, X_i) summed over i = 0..7 leaves
+// block j's exact integer dot in lane j: per token 8 maddubs, 7 adds and one
+// madd, with no shuffles. The integers are the same exact I_b, and the float
+// steps are GroupTermsF's, in the same order (acc[t][b % 8] += f_b, then
+// TreeSum8): the bits equal the one-token and the many-token paths'.
+// ---------------------------------------------------------------------------
+
+// Up to 8 tokens (kernels_bench, Q4_0 4864 x 896, per token: 8 tokens cost
+// about what 2 x 4 do, so more would only add register spills); the
+// many-token path's tiles take over above. For one token the 4-bit formats
+// take this path too (about 25% faster than GroupDot1 here: no hadd);
+// Q8_0's one-token transpose costs more than the reduction it saves.
+constexpr size_t kSmallBatchMax = 8;
+
+template <uint32_t kType>
+constexpr bool SmallBatchType() {
+  using gguf::TensorType;
+  return kType == uint32_t(TensorType::kQ4_0) || kType == uint32_t(TensorType::kQ4_1) ||
+         kType == uint32_t(TensorType::kQ8_0);
+}
+template <uint32_t kType>
+constexpr size_t SmallBatchMin() {
+  return kType == uint32_t(gguf::TensorType::kQ8_0) ? 2 : 1;
+}
+
+// The activations of n tokens in the transposed layout, per group g and
+// token t (group-major, so a row's pass reads them in order):
+//   q[((g * n + t) * 8 + i) * 32 + 4 * j + c] = x_t[32 * (8g + j) + 4i + c]
+//   d[(g * n + t) * 8 + j] = dx of block 8g + j, xs[...] = its xsum (times
+//   the format's bias, for Q4_0 / Q5_0)
+// Blocks past a row's end (a partial last group) are zeros: their lanes
+// then give I = 0 and f = 0 * (0 * 0) = +0.0, which the one-token path adds
+// too (it masks them to +0.0).
+struct SmallBatchAct {
+  size_t n = 0, groups = 0;
+  std::vector<int8_t> q;
+  std::vector<float> d;
+  std::vector<int32_t> xs;
+};
+
+// In place: r[j]'s word i -> r[i]'s word j (an 8x8 transpose of int32).
+HWY_INLINE void Transpose8x8Epi32(__m256i* r) {
+  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+HWY_INLINE void BuildSmallBatchAct(const ActQ8& x, int32_t bias, SmallBatchAct* out) {
+  const size_t n = x.n_tokens, nb = x.cols / kQBlock, groups = (nb + 7) / 8;
+  out->n = n;
+  out->groups = groups;
+  out->q.resize(groups * n * 256);
+  out->d.resize(groups * n * 8);
+  out->xs.resize(groups * n * 8);
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t valid = nb - 8 * g < 8 ? nb - 8 * g : 8;
+    for (size_t t = 0; t < n; ++t) {
+      const size_t o = g * n + t;
+      __m256i r[8];
+      for (size_t j = 0; j < 8; ++j) {
+        r[j] = j < valid ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q.data() + t * x.cols +
+                                                                                32 * (8 * g + j)))
+                         : _mm256_setzero_si256();
+      }
+      Transpose8x8Epi32(r);
+      for (size_t i = 0; i < 8; ++i) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->q.data() + (o * 8 + i) * 32), r[i]);
+      }
+      for (size_t j = 0; j < 8; ++j) {
+        const size_t b = t * nb + 8 * g + j;
+        out->d[o * 8 + j] = j < valid ? x.d[b] : 0.0f;
+        out->xs[o * 8 + j] = j < valid ? (bias != 0 ? bias * x.sum[b] : x.sum[b]) : 0;
+      }
+    }
+  }
+}
+
+// LoadF16Strided8 for a partial group without branches or a stack round
+// trip: lanes at or past `valid` read lane 0's value (inside the row) and
+// are then cleared.
+HWY_INLINE __m256 LoadF16Strided8Partial(const uint8_t* p, size_t stride, size_t valid) {
+  __m128i h = _mm_setzero_si128();
+  h = _mm_insert_epi16(h, Load16(p), 0);
+  h = _mm_insert_epi16(h, Load16(p + (1 < valid ? stride : 0)), 1);
+  h = _mm_insert_epi16(h, Load16(p + (2 < valid ? 2 * stride : 0)), 2);
+  h = _mm_insert_epi16(h, Load16(p + (3 < valid ? 3 * stride : 0)), 3);
+  h = _mm_insert_epi16(h, Load16(p + (4 < valid ? 4 * stride : 0)), 4);
+  h = _mm_insert_epi16(h, Load16(p + (5 < valid ? 5 * stride : 0)), 5);
+  h = _mm_insert_epi16(h, Load16(p + (6 < valid ? 6 * stride : 0)), 6);
+  h = _mm_insert_epi16(h, Load16(p + (7 < valid ? 7 * stride : 0)), 7);
+  const __m128i mask = _mm_cmpgt_epi16(_mm_set1_epi16(int16_t(valid)), _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_cvtph_ps(_mm_and_si128(h, mask));
+}
+
+// Block j's 16 bytes at p + stride * j (zeros past `valid`) in the low half
+// and block j + 4's in the high half.
+HWY_INLINE __m256i LoadBlockPair16(const uint8_t* p, size_t stride, size_t j, size_t valid) {
+  const __m128i z = _mm_setzero_si128();
+  const __m128i lo = j < valid ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + stride * j)) : z;
+  const __m128i hi = j + 4 < valid ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + stride * (j + 4))) : z;
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+
+// A group's 8 blocks, transposed (v[i]'s lane j = elements 4i..4i+3 of
+// block j); blocks at or past `valid` are not read (their lanes are
+// don't-cares: the activations there are zero).
+template <uint32_t kType>
+HWY_INLINE void DecodeGroupTransposed(const uint8_t* grp, size_t valid, __m256i* v) {
+  using gguf::TensorType;
+  constexpr TensorType t = static_cast<TensorType>(kType);
+  if constexpr (t == TensorType::kQ8_0) {
+    for (size_t j = 0; j < 8; ++j) {
+      v[j] = j < valid ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(grp + 34 * j + 2))
+                       : _mm256_setzero_si256();
+    }
+    Transpose8x8Epi32(v);
+  } else {
+    static_assert(t == TensorType::kQ4_0 || t == TensorType::kQ4_1);
+    // Byte m of a block's 16 quant bytes holds element m (low nibble) and
+    // m + 16 (high nibble): word i (i < 4) gives elements 4i.. and 16 + 4i...
+    constexpr size_t bytes = t == TensorType::kQ4_0 ? 18 : 20, qoff = t == TensorType::kQ4_0 ? 2 : 4;
+    const uint8_t* q = grp + qoff;
+    __m256i y0, y1, y2, y3;
+    if (valid == 8) {
+      y0 = LoadBlockPair16(q, bytes, 0, 8);
+      y1 = LoadBlockPair16(q, bytes, 1, 8);
+      y2 = LoadBlockPair16(q, bytes, 2, 8);
+      y3 = LoadBlockPair16(q, bytes, 3, 8);
+    } else {
+      y0 = LoadBlockPair16(q, bytes, 0, valid);
+      y1 = LoadBlockPair16(q, bytes, 1, valid);
+      y2 = LoadBlockPair16(q, bytes, 2, valid);
+      y3 = LoadBlockPair16(q, bytes, 3, valid);
+    }
+    // y_j = [block j | block j + 4]: a 4x4 transpose of words per half.
+    const __m256i t0 = _mm256_unpacklo_epi32(y0, y1), t1 = _mm256_unpackhi_epi32(y0, y1);
+    const __m256i t2 = _mm256_unpacklo_epi32(y2, y3), t3 = _mm256_unpackhi_epi32(y2, y3);
+    const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                          _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int i = 0; i < 4; ++i) {
+      v[i] = _mm256_and_si256(w[i], m4);
+      v[i + 4] = _mm256_and_si256(_mm256_srli_epi16(w[i], 4), m4);
+    }
+  }
+}
+
+// The exact I values (lane j = block j, before any bias) of a transposed
+// group against one token's transposed activations.
+template <uint32_t kType>
+HWY_INLINE __m256i SmallDot(const __m256i* v, const __m256i* av, const int8_t* xq) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  if constexpr (kType == uint32_t(gguf::TensorType::kQ8_0)) {
+    // Signed weights: maddubs(|w|, sign(x, w)) pairs reach 2 * 128 * 127,
+    // so each goes to int32 before the sum.
+    __m256i s = _mm256_setzero_si256();
+    for (int i = 0; i < 8; ++i) {
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * i));
+      s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(av[i], _mm256_sign_epi8(xv, v[i])), ones));
+    }
+    return s;
+  } else {
+    // 4-bit unsigned weights: each int16 lane sums 2 products per vector,
+    // 16 over the eight, at most 16 * 15 * 127 = 30480 in magnitude (|x| <= 127).
+    __m256i p = _mm256_maddubs_epi16(v[0], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq)));
+    for (int i = 1; i < 8; ++i) {
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * i));
+      p = _mm256_add_epi16(p, _mm256_maddubs_epi16(v[i], xv));
+    }
+    return _mm256_madd_epi16(p, ones);
+  }
+}
+
+// The row's value from its accumulator: TreeSum8's adds, lane by lane
+// (acc[k] + acc[k + s] for s = 4, 2, 1), in vector registers.
+HWY_INLINE float TreeSum8V(__m256 a) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// The float terms of one group for one token from its exact I values,
+// GroupTermsF's steps: f_b = float(I_b - bias * xsum_b) * (D_b * dx_b)
+// [+ float(xsum_b) * (Dm_b * dx_b)] (the legacy formats' min scale is 1).
+template <uint32_t kType, typename VF, typename VI>
+HWY_INLINE VF SmallTerms(VI iv, VF d, VF dm, VF dx, VI xsv) {
+  constexpr bool has_min = X86Traits<kType>::kHasMin;
+  if constexpr (sizeof(VF) == 32) {
+    if constexpr (kType == uint32_t(gguf::TensorType::kQ4_0)) iv = _mm256_sub_epi32(iv, xsv);  // 8 * xsum
+    VF f = _mm256_mul_ps(_mm256_cvtepi32_ps(iv), _mm256_mul_ps(d, dx));
+    if constexpr (has_min) f = _mm256_add_ps(f, _mm256_mul_ps(_mm256_cvtepi32_ps(xsv), _mm256_mul_ps(dm, dx)));
+    return f;
+  } else {
+    if constexpr (kType == uint32_t(gguf::TensorType::kQ4_0)) iv = _mm_sub_epi32(iv, xsv);
+    VF f = _mm_mul_ps(_mm_cvtepi32_ps(iv), _mm_mul_ps(d, dx));
+    if constexpr (has_min) f = _mm_add_ps(f, _mm_mul_ps(_mm_cvtepi32_ps(xsv), _mm_mul_ps(dm, dx)));
+    return f;
+  }
+}
+
+// One group (`valid` blocks, 8 for a full one) of a row for kN tokens:
+// decoded once, then acc[t] += each token's f.
+template <uint32_t kType, size_t kN>
+HWY_INLINE void SmallGroup(const uint8_t* grp, size_t valid, const SmallBatchAct& xa, size_t g, __m256* acc) {
+  X86Format fmt;
+  X86FormatOf(kType, &fmt);
+  constexpr bool has_min = X86Traits<kType>::kHasMin;
+  __m256i v[8], av[8];
+  DecodeGroupTransposed<kType>(grp, valid, v);
+  if constexpr (kType == uint32_t(gguf::TensorType::kQ8_0)) {
+    for (int i = 0; i < 8; ++i) av[i] = _mm256_sign_epi8(v[i], v[i]);
+  }
+  GroupScales s;
+  if (valid == 8) {
+    s = LoadGroupScales<kType>(grp, 8);
+  } else {
+    // The same values as LoadGroupScales(grp, valid).
+    s.d = LoadF16Strided8Partial(grp + fmt.d_off, fmt.bytes, valid);
+    s.dm = has_min ? LoadF16Strided8Partial(grp + fmt.d_off + 2, fmt.bytes, valid) : _mm256_setzero_ps();
+  }
+  for (size_t t = 0; t < kN; ++t) {
+    const size_t o = g * kN + t;
+    const __m256i iv = SmallDot<kType>(v, av, xa.q.data() + o * 256);
+    const __m256 dx = _mm256_loadu_ps(xa.d.data() + o * 8);
+    const __m256i xsv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.xs.data() + o * 8));
+    acc[t] = _mm256_add_ps(acc[t], SmallTerms<kType>(iv, s.d, s.dm, dx, xsv));
+  }
+}
+
+// A 4-bit row's last group when it has at most 4 blocks (896 columns end
+// in 4): lanes 0-3 only, in 128-bit vectors. Lanes 4-7 add +0.0, as the
+// one-token path's mask does.
+template <uint32_t kType, size_t kN>
+HWY_INLINE void SmallGroupHalf(const uint8_t* grp, size_t valid, const SmallBatchAct& xa, size_t g, __m256* acc) {
+  X86Format fmt;
+  X86FormatOf(kType, &fmt);
+  constexpr bool has_min = X86Traits<kType>::kHasMin;
+  const uint8_t* q = grp + (kType == uint32_t(gguf::TensorType::kQ4_0) ? 2 : 4);
+  __m128i y[4];
+  for (size_t j = 0; j < 4; ++j) {
+    y[j] = j < valid ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + fmt.bytes * j)) : _mm_setzero_si128();
+  }
+  const __m128i t0 = _mm_unpacklo_epi32(y[0], y[1]), t1 = _mm_unpackhi_epi32(y[0], y[1]);
+  const __m128i t2 = _mm_unpacklo_epi32(y[2], y[3]), t3 = _mm_unpackhi_epi32(y[2], y[3]);
+  const __m128i w[4] = {_mm_unpacklo_epi64(t0, t2), _mm_unpackhi_epi64(t0, t2), _mm_unpacklo_epi64(t1, t3),
+                        _mm_unpackhi_epi64(t1, t3)};
+  const __m128i m4 = _mm_set1_epi8(0x0F), ones = _mm_set1_epi16(1);
+  __m128i v[8];
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm_and_si128(w[i], m4);
+    v[i + 4] = _mm_and_si128(_mm_srli_epi16(w[i], 4), m4);
+  }
+  const __m128 d = _mm256_castps256_ps128(LoadF16Strided8Partial(grp + fmt.d_off, fmt.bytes, valid));
+  const __m128 dm = has_min ? _mm256_castps256_ps128(LoadF16Strided8Partial(grp + fmt.d_off + 2, fmt.bytes, valid))
+                            : _mm_setzero_ps();
+  for (size_t t = 0; t < kN; ++t) {
+    const size_t o = g * kN + t;
+    const int8_t* xq = xa.q.data() + o * 256;
+    __m128i p = _mm_maddubs_epi16(v[0], _mm_loadu_si128(reinterpret_cast<const __m128i*>(xq)));
+    for (int i = 1; i < 8; ++i) {
+      p = _mm_add_epi16(p, _mm_maddubs_epi16(v[i], _mm_loadu_si128(reinterpret_cast<const __m128i*>(xq + 32 * i))));
+    }
+    const __m128i iv = _mm_madd_epi16(p, ones);
+    const __m128 dx = _mm_loadu_ps(xa.d.data() + o * 8);
+    const __m128i xsv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xa.xs.data() + o * 8));
+    acc[t] = _mm256_add_ps(acc[t], _mm256_zextps128_ps256(SmallTerms<kType>(iv, d, dm, dx, xsv)));
+  }
+}
+
+// Rows [r_begin, r_end) for kN tokens: groups in order, acc[t][b % 8] += f_b,
+// then TreeSum8: the canonical order.
+template <uint32_t kType, size_t kN>
+HWY_NOINLINE void MatmulSmallX86T(const Weights& w, const SmallBatchAct& xa, float* y, size_t y_stride,
+                                  size_t r_begin, size_t r_end) {
+  X86Format fmt;
+  X86FormatOf(kType, &fmt);
+  const size_t nb = w.cols / kQBlock, full = nb / 8, tail = nb - 8 * full;
+  constexpr bool four_bit = kType != uint32_t(gguf::TensorType::kQ8_0);
+  for (size_t r = r_begin; r < r_end; ++r) {
+    const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;
+    __m256 acc[kN];
+    for (size_t t = 0; t < kN; ++t) acc[t] = _mm256_setzero_ps();
+    for (size_t g = 0; g < full; ++g) SmallGroup<kType, kN>(row + fmt.bytes * 8 * g, 8, xa, g, acc);
+    if (tail != 0) {
+      const uint8_t* grp = row + fmt.bytes * 8 * full;
+      if (four_bit && tail <= 4) {
+        SmallGroupHalf<kType, kN>(grp, tail, xa, full, acc);
+      } else {
+        SmallGroup<kType, kN>(grp, tail, xa, full, acc);
+      }
+    }
+    for (size_t t = 0; t < kN; ++t) y[t * y_stride + r] = TreeSum8V(acc[t]);
+  }
+}
+
+template <uint32_t kType>
+HWY_INLINE void MatmulSmallX86(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
+                               size_t r_end) {
+  thread_local SmallBatchAct xa;
+  BuildSmallBatchAct(x, kType == uint32_t(gguf::TensorType::kQ4_0) ? 8 : 0, &xa);
+  switch (x.n_tokens) {
+#define LITHIUM_SMALL_CASE(N) \
+  case N:                     \
+    return MatmulSmallX86T<kType, N>(w, xa, y, y_stride, r_begin, r_end);
+    LITHIUM_SMALL_CASE(1)
+    LITHIUM_SMALL_CASE(2)
+    LITHIUM_SMALL_CASE(3)
+    LITHIUM_SMALL_CASE(4)
+    LITHIUM_SMALL_CASE(5)
+    LITHIUM_SMALL_CASE(6)
+    LITHIUM_SMALL_CASE(7)
+    LITHIUM_SMALL_CASE(8)
+#undef LITHIUM_SMALL_CASE
+    default:
+      break;
+  }
+}
+
 // The whole quantized matmul for rows [r_begin, r_end), fused: the exact
 // I_b of every block and token, the float terms f_b, and acc[b % 8] += f_b
 // in one vector (lane = b % 8, since groups start at multiples of 8).
-// A single token (decode) takes the per-block fused path (GroupDot1) with
-// the accumulator in a register; its integers are the same exact sums, so
-// the bits do not depend on the path.
+// A decode step of up to 8 tokens takes the transposed small-batch path
+// (MatmulSmallX86); a single token of the other formats the per-block fused
+// path (GroupDot1) with the accumulator in a register; more tokens the tiles
+// of GroupAllTokens. Their integers are the same exact sums and their float
+// steps the same, so the bits do not depend on the path.
 template <uint32_t kType>
 HWY_NOINLINE void MatmulQX86T(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
                               size_t r_end) {
@@ -483,6 +826,12 @@ HWY_NOINLINE void MatmulQX86T(const Weights& w, const ActQ8& x, float* y, size_t
   const int8_t* xq = x.q.data();
   const float* xd = x.d.data();
   const int32_t* xs = x.sum.data();
+  if constexpr (SmallBatchType<kType>()) {
+    if (n_tokens >= SmallBatchMin<kType>() && n_tokens <= kSmallBatchMax) {
+      MatmulSmallX86<kType>(w, x, y, y_stride, r_begin, r_end);
+      return;
+    }
+  }
   if (n_tokens == 1) {
     for (size_t r = r_begin; r < r_end; ++r) {
       const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;

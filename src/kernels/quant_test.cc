@@ -161,6 +161,50 @@ TEST_P(QuantTarget, MatmulQManyTokensBitwiseEqualsReference) {
   }
 }
 
+// Decode steps of a few sequences (2..8 tokens take the fused paths'
+// small-batch kernels, 9 the many-token one): every token count gives the
+// reference's bits, and each token the bits of its lone computation; rows
+// shorter than a group and rows ending in a partial group included.
+TEST_P(QuantTarget, MatmulQSmallBatchesBitwiseEqualsReference) {
+  const Target& t = AvailableTargets()[GetParam()];
+  const Ops& ref = AvailableTargets()[0].ops;
+  for (const auto& c : kTypes) {
+    const bool k_quant = c.type == TensorType::kQ4_K || c.type == TensorType::kQ5_K || c.type == TensorType::kQ6_K;
+    for (size_t cols : {64, 160, 256, 896, 2560}) {
+      if (k_quant && cols % 256 != 0) continue;
+      const size_t rows = 13;
+      auto wf = Gaussian(rows * cols, 50 + cols);
+      const size_t rb = RowBytes(c.type, cols);
+      std::vector<uint8_t> wq(rows * rb);
+      for (size_t r = 0; r < rows; ++r) QuantizeRow(uint32_t(c.type), &wf[r * cols], cols, &wq[r * rb]);
+      Weights w{wq.data(), uint32_t(c.type), rows, cols, rb};
+      for (size_t tokens = 1; tokens <= 9; ++tokens) {
+        auto x = Gaussian(tokens * cols, 60 + cols + tokens);
+        for (size_t i = 0; i < 32; ++i) x[(tokens - 1) * cols + i] = 0;  // a zero block
+        x[cols - 1] *= 1000;                                              // a large value
+        ActQ8 a1, a2;
+        t.ops.quantize_act(x.data(), tokens, cols, &a1);
+        ref.quantize_act(x.data(), tokens, cols, &a2);
+        std::vector<float> y1(tokens * rows), y2(tokens * rows);
+        // Split the rows like the thread pool does: two ranges.
+        t.ops.matmul_q(w, a1, y1.data(), rows, 0, 5);
+        t.ops.matmul_q(w, a1, y1.data(), rows, 5, rows);
+        ref.matmul_q(w, a2, y2.data(), rows, 0, rows);
+        EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * 4))
+            << t.name << " " << c.name << " cols " << cols << " tokens " << tokens;
+        for (size_t k = 0; k < tokens; ++k) {
+          ActQ8 one;
+          t.ops.quantize_act(x.data() + k * cols, 1, cols, &one);
+          std::vector<float> y3(rows);
+          t.ops.matmul_q(w, one, y3.data(), rows, 0, rows);
+          EXPECT_EQ(0, std::memcmp(y3.data(), y1.data() + k * rows, rows * 4))
+              << t.name << " " << c.name << " cols " << cols << " tokens " << tokens << " token " << k;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, QuantTarget, ::testing::Range<size_t>(0, AvailableTargets().size()),
                          [](const auto& info) { return AvailableTargets()[info.param].name; });
 

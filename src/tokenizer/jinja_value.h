@@ -18,6 +18,7 @@
 
 #include "nlohmann/json.hpp"
 #include "src/base/status.h"
+#include "src/base/utf8.h"
 
 namespace lithium::tokenizer::jinja {
 
@@ -146,7 +147,7 @@ size_t CountCodePoints(std::string_view s);
 // Decodes one code point at s[*pos], advancing *pos; invalid bytes decode
 // as themselves (0x80..0xFF).
 uint32_t DecodeCodePoint(std::string_view s, size_t* pos);
-void AppendUtf8(uint32_t cp, std::string* out);
+using ::lithium::AppendUtf8;
 // str.isspace() for one code point.
 bool IsPyWhitespace(uint32_t cp);
 

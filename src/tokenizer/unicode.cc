@@ -130,24 +130,6 @@ uint32_t DecodeUtf8(std::string_view s, size_t* pos) {
   return kReplacementCharacter;
 }
 
-void AppendUtf8(uint32_t cpt, std::string* out) {
-  if (cpt < 0x80) {
-    out->push_back(static_cast<char>(cpt));
-  } else if (cpt < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cpt >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cpt & 0x3F)));
-  } else if (cpt < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cpt >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cpt >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cpt & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | ((cpt >> 18) & 0x07)));
-    out->push_back(static_cast<char>(0x80 | ((cpt >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cpt >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cpt & 0x3F)));
-  }
-}
-
 std::string_view ByteToUtf8(uint8_t byte) {
   const ByteChar& c = kByteChars[byte];
   return std::string_view(c.utf8, c.size);

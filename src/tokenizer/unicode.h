@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "src/base/utf8.h"
+
 namespace lithium::tokenizer::unicode {
 
 // Flags of a code point: exactly one category bit (General_Category's first
@@ -43,9 +45,9 @@ constexpr uint32_t kReplacementCharacter = 0xFFFD;
 // form above U+10FFFF, which here is also U+FFFD for one byte.
 uint32_t DecodeUtf8(std::string_view s, size_t* pos);
 
-// Appends the UTF-8 form of `cpt` (at most U+10FFFF; surrogates are encoded
-// like any other code point, as llama.cpp does).
-void AppendUtf8(uint32_t cpt, std::string* out);
+// Appends the UTF-8 form of a code point (surrogates are encoded like any
+// other code point, as llama.cpp does).
+using ::lithium::AppendUtf8;
 
 // GPT-2's byte-level alphabet: each byte stands for itself when it is a
 // printable Latin-1 character other than space and soft hyphen, and for

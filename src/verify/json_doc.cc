@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "src/base/utf8.h"
+
 namespace lithium::verify {
 namespace {
 
@@ -160,24 +162,6 @@ class Parser {
     v->kind = JsonValue::Kind::kNumber;
     v->text = std::string(s_.substr(start, i_ - start));
     return true;
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(char(cp));
-    } else if (cp < 0x800) {
-      out->push_back(char(0xC0 | (cp >> 6)));
-      out->push_back(char(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(char(0xE0 | (cp >> 12)));
-      out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(char(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(char(0xF0 | (cp >> 18)));
-      out->push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(char(0x80 | (cp & 0x3F)));
-    }
   }
 
   bool Hex4(uint32_t* out) {

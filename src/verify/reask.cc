@@ -1,5 +1,7 @@
 #include "src/verify/reask.h"
 
+#include "src/base/json_pointer.h"
+
 namespace lithium::verify {
 
 uint64_t DeriveSeed(uint64_t seed, int attempt) {
@@ -39,16 +41,6 @@ Result<ReaskResult> GenerateVerified(const Policy& policy, const JsonValue* inpu
 
 namespace {
 
-std::string PointerToken(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 // A report on a pathological output stays readable.
 constexpr size_t kMaxFields = 256;
 
@@ -56,7 +48,7 @@ void FieldMins(const JsonValue& v, const std::string& pointer, const AttemptOutp
                nlohmann::ordered_json* fields) {
   if (fields->size() >= kMaxFields) return;
   if (v.kind == JsonValue::Kind::kObject) {
-    for (size_t i = 0; i < v.keys.size(); ++i) FieldMins(v.items[i], pointer + "/" + PointerToken(v.keys[i]), out, fields);
+    for (size_t i = 0; i < v.keys.size(); ++i) FieldMins(v.items[i], PointerChild(pointer, v.keys[i]), out, fields);
   } else if (v.kind == JsonValue::Kind::kArray) {
     for (size_t i = 0; i < v.items.size(); ++i) FieldMins(v.items[i], pointer + "/" + std::to_string(i), out, fields);
   } else {

@@ -1,19 +1,10 @@
 // Verifying one output: schema validation, then every rule decided exactly.
+#include "src/base/json_pointer.h"
 #include "src/verify/cel_z3.h"
 #include "src/verify/policy_impl.h"
 
 namespace lithium::verify {
 namespace {
-
-std::string PointerToken(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
-  }
-  return out;
-}
 
 // JSON Schema validators ignore unknown formats, so "format: decimal" is
 // checked here: such a string must hold a decimal number.
@@ -26,7 +17,7 @@ void CheckDecimalStrings(const cel::Type& t, const JsonValue& v, const std::stri
     for (size_t i = 0; i < v.items.size(); ++i) CheckDecimalStrings(*t.elem, v.items[i], pointer + "/" + std::to_string(i), errors);
   } else if (t.kind == cel::Type::Kind::kObject && v.kind == JsonValue::Kind::kObject) {
     for (const cel::Field& f : t.fields) {
-      if (const JsonValue* c = v.Find(f.name)) CheckDecimalStrings(*f.type, *c, pointer + "/" + PointerToken(f.name), errors);
+      if (const JsonValue* c = v.Find(f.name)) CheckDecimalStrings(*f.type, *c, PointerChild(pointer, f.name), errors);
     }
   }
 }

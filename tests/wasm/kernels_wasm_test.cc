@@ -330,6 +330,22 @@ void TestQuant(const Target& t, bool digest) {
         t.ops.matmul_q(w, a2, split.data(), rows, 0, 3);
         t.ops.matmul_q(w, a2, split.data(), rows, 3, rows);
         ExpectSameBits(split, want, what + " split rows");
+        // Decode over more rows than the wasm kernel's batch of 4 (four
+        // row streams of 5, one row left over), whole and split at row 5.
+        {
+          const size_t rows2 = 21;
+          auto wq2 = QuantMatrix(qt.type, rows2, cols, 60 + cols + (raw ? 1000 : 0), raw);
+          Weights w2{wq2.data(), uint32_t(qt.type), rows2, cols, QuantRowBytes(qt.type, cols)};
+          ActQ8 one;
+          t.ops.quantize_act(x.data(), 1, cols, &one);
+          std::vector<float> got2(rows2), want2(rows2), part(rows2);
+          t.ops.matmul_q(w2, one, got2.data(), rows2, 0, rows2);
+          Ref().matmul_q(w2, one, want2.data(), rows2, 0, rows2);
+          ExpectSameBits(got2, want2, what + " single token, 21 rows");
+          t.ops.matmul_q(w2, one, part.data(), rows2, 0, 5);
+          t.ops.matmul_q(w2, one, part.data(), rows2, 5, rows2);
+          ExpectSameBits(part, want2, what + " single token, 21 rows split");
+        }
       }
     }
   }
