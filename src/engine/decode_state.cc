@@ -76,10 +76,9 @@ DecodeState::DecodeState(const tokenizer::Tokenizer& tok, const GenerateRequest&
   if (req_.n_predict <= 0) done_ = true;
 }
 
-Result<bool> DecodeState::Step(const std::vector<float>& logits, const TextSink& on_text,
-                               const LogitsSink& on_logits) {
+Result<bool> DecodeState::Advance(const std::vector<float>& logits, const TextSink& on_text,
+                                  const LogitsSink& on_logits) {
   if (done_) return Status::Internal("DecodeState::Step after the end of generation");
-  fingerprint_.Update(logits.data(), logits.size() * sizeof(float));
   if (on_logits) on_logits(logits);
   sample::Choice c;
   if (req_.constraint) {

@@ -28,7 +28,24 @@ class DecodeState {
   // first, then each generated token). Returns true when generation is over
   // (the token needs no evaluation); otherwise history().back() is the
   // token to evaluate next. Only call while !done().
-  Result<bool> Step(const std::vector<float>& logits, const TextSink& on_text, const LogitsSink& on_logits);
+  Result<bool> Step(const std::vector<float>& logits, const TextSink& on_text, const LogitsSink& on_logits) {
+    if (done_) return Status::Internal("DecodeState::Step after the end of generation");
+    HashLogits(logits);
+    return Advance(logits, on_text, on_logits);
+  }
+
+  // Step in two halves, for callers that run them on different threads:
+  // HashLogits feeds the row to the fingerprint, Advance does the rest
+  // (mask, draw, end checks, text). Neither reads what the other writes, so
+  // they may run concurrently; each step needs both, in either order.
+  void HashLogits(const std::vector<float>& logits) {
+    fingerprint_.Update(logits.data(), logits.size() * sizeof(float));
+  }
+  Result<bool> Advance(const std::vector<float>& logits, const TextSink& on_text, const LogitsSink& on_logits);
+
+  // Whether Advance touches anything shared with other requests: a
+  // constraint (its matcher's caches) or a caller's logits sink.
+  bool AdvanceIsolated(const LogitsSink& on_logits) const { return !req_.constraint && !on_logits; }
 
   // Ends generation early (cancellation, a limit): finish_reason = reason.
   void Abort(const std::string& reason) {

@@ -4,6 +4,7 @@
 // (token, head) pairs of attention.
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,44 @@ void Matmul(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w
   }
   pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
     ops.matmul(w, x, n_tokens, y, w.rows, r0, r1);
+  });
+}
+
+// Several matrices applied to the same input (q, k and v; gate and up):
+// quantized activations computed once, and one split of all the matrices'
+// rows over the pool instead of a hand-off per matrix (k and v of a small
+// model are 128 rows: less work than the hand-off). Each output row is
+// computed exactly as Matmul computes it.
+struct Projection {
+  const kernels::Weights* w;
+  float* y;
+};
+void MatmulSameInput(const kernels::Ops& ops, ThreadPool& pool, std::initializer_list<Projection> ps, const float* x,
+                     size_t n_tokens) {
+  bool fused = true;
+  size_t total = 0;
+  for (const Projection& p : ps) {
+    fused = fused && kernels::IsQuantizedType(p.w->type) && p.w->cols == ps.begin()->w->cols;
+    total += p.w->rows;
+  }
+  if (!fused) {
+    for (const Projection& p : ps) Matmul(ops, pool, *p.w, x, n_tokens, p.y);
+    return;
+  }
+#if defined(LITHIUM_NO_THREADS)
+  static kernels::ActQ8 act_buffer;
+#else
+  thread_local kernels::ActQ8 act_buffer;
+#endif
+  kernels::ActQ8& act = act_buffer;
+  ops.quantize_act(x, n_tokens, ps.begin()->w->cols, &act);
+  pool.ParallelFor(total, kRowGrain, [&](size_t r0, size_t r1) {
+    size_t offset = 0;
+    for (const Projection& p : ps) {
+      const size_t b = std::max(r0, offset), e = std::min(r1, offset + p.w->rows);
+      if (b < e) ops.matmul_q(*p.w, act, p.y, p.w->rows, b - offset, e - offset);
+      offset += p.w->rows;
+    }
   });
 }
 
@@ -142,9 +181,7 @@ Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, co
     for (size_t t = 0; t < T; ++t) ops.rmsnorm(&x[t * d], lw.attn_norm, d, c.rms_eps, &xb[t * d]);
 
     // Projections of all rows at once.
-    Matmul(ops, pool, lw.wq, xb.data(), T, q.data());
-    Matmul(ops, pool, lw.wk, xb.data(), T, k.data());
-    Matmul(ops, pool, lw.wv, xb.data(), T, v.data());
+    MatmulSameInput(ops, pool, {{&lw.wq, q.data()}, {&lw.wk, k.data()}, {&lw.wv, v.data()}}, xb.data(), T);
 
     // qwen2: projection biases.
     if (c.qkv_bias) {
@@ -198,8 +235,7 @@ Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, co
 
     // Feed-forward block (SwiGLU): x += W_down (silu(W_gate xb) * W_up xb).
     for (size_t t = 0; t < T; ++t) ops.rmsnorm(&x[t * d], lw.ffn_norm, d, c.rms_eps, &xb[t * d]);
-    Matmul(ops, pool, lw.w_gate, xb.data(), T, gate.data());
-    Matmul(ops, pool, lw.w_up, xb.data(), T, up.data());
+    MatmulSameInput(ops, pool, {{&lw.w_gate, gate.data()}, {&lw.w_up, up.data()}}, xb.data(), T);
     ops.swiglu(gate.data(), up.data(), T * ff, gate.data());
     Matmul(ops, pool, lw.w_down, gate.data(), T, proj.data());
     ops.add(x.data(), proj.data(), T * d);
