@@ -712,6 +712,53 @@ HWY_INLINE void SmallGroup(const uint8_t* grp, size_t valid, const SmallBatchAct
   }
 }
 
+// SmallGroup for a full group of a 4-bit format, with decoding and dots
+// interleaved: each of the 4 transposed words is split into its two nibble
+// vectors just before every token's two maddubs use them, so only 2 decoded
+// vectors are live instead of 8. With 4 tokens the 8-vector form needs more
+// than the 16 ymm registers (the compiler spilled decoded vectors and the
+// scales on every group). The int16 sums reach the same exact values in any
+// order (|sum| <= 16 * 15 * 128 < 32768 at every step), so I is unchanged.
+template <uint32_t kType, size_t kN>
+HWY_INLINE void SmallGroup4Bit(const uint8_t* grp, const SmallBatchAct& xa, size_t g, __m256* acc) {
+  constexpr bool q40 = kType == uint32_t(gguf::TensorType::kQ4_0);
+  constexpr size_t bytes = q40 ? 18 : 20, qoff = q40 ? 2 : 4;
+  const uint8_t* q = grp + qoff;
+  const __m256i y0 = LoadBlockPair16(q, bytes, 0, 8), y1 = LoadBlockPair16(q, bytes, 1, 8);
+  const __m256i y2 = LoadBlockPair16(q, bytes, 2, 8), y3 = LoadBlockPair16(q, bytes, 3, 8);
+  const __m256i t0 = _mm256_unpacklo_epi32(y0, y1), t1 = _mm256_unpackhi_epi32(y0, y1);
+  const __m256i t2 = _mm256_unpacklo_epi32(y2, y3), t3 = _mm256_unpackhi_epi32(y2, y3);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const int8_t* xq = xa.q.data() + g * kN * 256;
+  __m256i p[kN];
+  auto dots = [&](__m256i w, int i) {
+    const __m256i lo = _mm256_and_si256(w, m4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
+    for (size_t t = 0; t < kN; ++t) {
+      const int8_t* x = xq + t * 256;
+      const __m256i a = _mm256_maddubs_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * i)));
+      const __m256i b =
+          _mm256_maddubs_epi16(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * (i + 4))));
+      p[t] = i == 0 ? _mm256_add_epi16(a, b) : _mm256_add_epi16(p[t], _mm256_add_epi16(a, b));
+      // Keeps the sum in a register here: otherwise GCC hoists all 32
+      // maddubs of the group ahead of the adds and spills their results.
+      asm("" : "+x"(p[t]));
+    }
+  };
+  dots(_mm256_unpacklo_epi64(t0, t2), 0);
+  dots(_mm256_unpackhi_epi64(t0, t2), 1);
+  dots(_mm256_unpacklo_epi64(t1, t3), 2);
+  dots(_mm256_unpackhi_epi64(t1, t3), 3);
+  const GroupScales s = LoadGroupScales<kType>(grp, 8);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (size_t t = 0; t < kN; ++t) {
+    const size_t o = g * kN + t;
+    const __m256i iv = _mm256_madd_epi16(p[t], ones);
+    const __m256 dx = _mm256_loadu_ps(xa.d.data() + o * 8);
+    const __m256i xsv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.xs.data() + o * 8));
+    acc[t] = _mm256_add_ps(acc[t], SmallTerms<kType>(iv, s.d, s.dm, dx, xsv));
+  }
+}
+
 // A 4-bit row's last group when it has at most 4 blocks (896 columns end
 // in 4): lanes 0-3 only, in 128-bit vectors. Lanes 4-7 add +0.0, as the
 // one-token path's mask does.
@@ -752,6 +799,63 @@ HWY_INLINE void SmallGroupHalf(const uint8_t* grp, size_t valid, const SmallBatc
   }
 }
 
+// The short last groups (at most 4 blocks) of two 4-bit rows a and b at
+// once, in one 256-bit pass: lanes 0-3 hold row a's blocks, lanes 4-7 row
+// b's, against the group's activations broadcast to both halves. Each lane
+// computes SmallTerms' value for its block, so acc_a gets row a's four terms
+// and +0.0 in lanes 4-7, and acc_b row b's four terms moved to lanes 0-3:
+// what SmallGroupHalf adds for each row alone (896-column rows end in such a
+// group; done per row it costs a whole 8-block pass per token for 4 blocks).
+template <uint32_t kType, size_t kN>
+HWY_INLINE void SmallTailPair(const uint8_t* grp_a, const uint8_t* grp_b, size_t valid, const SmallBatchAct& xa,
+                              size_t g, __m256* acc_a, __m256* acc_b) {
+  X86Format fmt;
+  X86FormatOf(kType, &fmt);
+  constexpr bool has_min = X86Traits<kType>::kHasMin;
+  constexpr size_t qoff = kType == uint32_t(gguf::TensorType::kQ4_0) ? 2 : 4;
+  __m256i y[4];
+  for (size_t j = 0; j < 4; ++j) {
+    y[j] = j < valid ? _mm256_inserti128_si256(
+                           _mm256_castsi128_si256(
+                               _mm_loadu_si128(reinterpret_cast<const __m128i*>(grp_a + qoff + fmt.bytes * j))),
+                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(grp_b + qoff + fmt.bytes * j)), 1)
+                     : _mm256_setzero_si256();
+  }
+  const __m256i t0 = _mm256_unpacklo_epi32(y[0], y[1]), t1 = _mm256_unpackhi_epi32(y[0], y[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(y[2], y[3]), t3 = _mm256_unpackhi_epi32(y[2], y[3]);
+  const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
+                        _mm256_unpackhi_epi64(t1, t3)};
+  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256i v[8];
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_and_si256(w[i], m4);
+    v[i + 4] = _mm256_and_si256(_mm256_srli_epi16(w[i], 4), m4);
+  }
+  auto pair_scales = [&](size_t off) {
+    const __m128 a = _mm256_castps256_ps128(LoadF16Strided8Partial(grp_a + off, fmt.bytes, valid));
+    const __m128 b = _mm256_castps256_ps128(LoadF16Strided8Partial(grp_b + off, fmt.bytes, valid));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(a), b, 1);
+  };
+  const __m256 d = pair_scales(fmt.d_off);
+  const __m256 dm = has_min ? pair_scales(fmt.d_off + 2) : _mm256_setzero_ps();
+  for (size_t t = 0; t < kN; ++t) {
+    const size_t o = g * kN + t;
+    const int8_t* xq = xa.q.data() + o * 256;
+    auto x_i = [&](int i) {  // lanes 0-3 of the group's vector i, in both halves
+      return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xq + 32 * i)));
+    };
+    __m256i p = _mm256_maddubs_epi16(v[0], x_i(0));
+    for (int i = 1; i < 8; ++i) p = _mm256_add_epi16(p, _mm256_maddubs_epi16(v[i], x_i(i)));
+    const __m256i iv = _mm256_madd_epi16(p, ones);
+    const __m256 dx = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(xa.d.data() + o * 8));
+    const __m256i xsv =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xa.xs.data() + o * 8)));
+    const __m256 f = SmallTerms<kType>(iv, d, dm, dx, xsv);
+    acc_a[t] = _mm256_add_ps(acc_a[t], _mm256_blend_ps(f, _mm256_setzero_ps(), 0xF0));
+    acc_b[t] = _mm256_add_ps(acc_b[t], _mm256_permute2f128_ps(f, f, 0x81));
+  }
+}
+
 // Rows [r_begin, r_end) for kN tokens: groups in order, acc[t][b % 8] += f_b,
 // then TreeSum8: the canonical order.
 template <uint32_t kType, size_t kN>
@@ -761,11 +865,37 @@ HWY_NOINLINE void MatmulSmallX86T(const Weights& w, const SmallBatchAct& xa, flo
   X86FormatOf(kType, &fmt);
   const size_t nb = w.cols / kQBlock, full = nb / 8, tail = nb - 8 * full;
   constexpr bool four_bit = kType != uint32_t(gguf::TensorType::kQ8_0);
-  for (size_t r = r_begin; r < r_end; ++r) {
+  auto full_groups = [&](const uint8_t* row, __m256* acc) {
+    for (size_t t = 0; t < kN; ++t) acc[t] = _mm256_setzero_ps();
+    for (size_t g = 0; g < full; ++g) {
+      if constexpr (four_bit) {
+        SmallGroup4Bit<kType, kN>(row + fmt.bytes * 8 * g, xa, g, acc);
+      } else {
+        SmallGroup<kType, kN>(row + fmt.bytes * 8 * g, 8, xa, g, acc);
+      }
+    }
+  };
+  size_t r = r_begin;
+  if (four_bit && tail != 0 && tail <= 4) {
+    // Rows in pairs, their short last groups in one pass.
+    for (; r + 2 <= r_end; r += 2) {
+      const uint8_t* row_a = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;
+      const uint8_t* row_b = row_a + w.row_bytes;
+      __m256 acc_a[kN], acc_b[kN];
+      full_groups(row_a, acc_a);
+      full_groups(row_b, acc_b);
+      SmallTailPair<kType, kN>(row_a + fmt.bytes * 8 * full, row_b + fmt.bytes * 8 * full, tail, xa, full, acc_a,
+                               acc_b);
+      for (size_t t = 0; t < kN; ++t) {
+        y[t * y_stride + r] = TreeSum8V(acc_a[t]);
+        y[t * y_stride + r + 1] = TreeSum8V(acc_b[t]);
+      }
+    }
+  }
+  for (; r < r_end; ++r) {
     const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * w.row_bytes;
     __m256 acc[kN];
-    for (size_t t = 0; t < kN; ++t) acc[t] = _mm256_setzero_ps();
-    for (size_t g = 0; g < full; ++g) SmallGroup<kType, kN>(row + fmt.bytes * 8 * g, 8, xa, g, acc);
+    full_groups(row, acc);
     if (tail != 0) {
       const uint8_t* grp = row + fmt.bytes * 8 * full;
       if (four_bit && tail <= 4) {

@@ -170,7 +170,7 @@ TEST_P(QuantTarget, MatmulQSmallBatchesBitwiseEqualsReference) {
   const Ops& ref = AvailableTargets()[0].ops;
   for (const auto& c : kTypes) {
     const bool k_quant = c.type == TensorType::kQ4_K || c.type == TensorType::kQ5_K || c.type == TensorType::kQ6_K;
-    for (size_t cols : {64, 160, 256, 896, 2560}) {
+    for (size_t cols : {64, 96, 160, 256, 288, 896, 2560}) {
       if (k_quant && cols % 256 != 0) continue;
       const size_t rows = 13;
       auto wf = Gaussian(rows * cols, 50 + cols);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -247,7 +248,6 @@ Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, co
   // sequence that wants logits.
   const size_t n_vocab = size_t(c.n_vocab);
   std::vector<float> last(n_logits * d);  // [n_logits, d]
-  std::vector<float> out(n_logits * n_vocab);  // [n_logits, n_vocab]
   {
     size_t row_end = 0, i = 0;
     for (const BatchEntry& b : batch) {
@@ -255,11 +255,22 @@ Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, co
       if (b.logits) ops.rmsnorm(&x[(row_end - 1) * d], w.output_norm, d, c.rms_eps, &last[i++ * d]);
     }
   }
-  Matmul(ops, pool, w.output, last.data(), n_logits, out.data());
+  if (n_logits == 1) {
+    // One row (a lone sequence): straight into its vector, no copy.
+    for (const BatchEntry& b : batch) {
+      if (!b.logits) continue;
+      b.logits->resize(n_vocab);
+      Matmul(ops, pool, w.output, last.data(), 1, b.logits->data());
+    }
+    return Status::Ok();
+  }
+  // [n_logits, n_vocab], every element written by the matmul: no zero fill.
+  std::unique_ptr<float[]> out(new float[n_logits * n_vocab]);
+  Matmul(ops, pool, w.output, last.data(), n_logits, out.get());
   size_t i = 0;
   for (const BatchEntry& b : batch) {
     if (!b.logits) continue;
-    b.logits->assign(out.begin() + ptrdiff_t(i * n_vocab), out.begin() + ptrdiff_t((i + 1) * n_vocab));
+    b.logits->assign(out.get() + i * n_vocab, out.get() + (i + 1) * n_vocab);
     ++i;
   }
   return Status::Ok();
