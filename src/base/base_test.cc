@@ -88,10 +88,13 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
     ThreadPool pool(threads);
     for (size_t n : {0, 1, 5, 64, 1001}) {
       std::vector<std::atomic<int>> hits(n);
+      std::atomic<int> misaligned{0};
       pool.ParallelFor(n, 4, [&](size_t b, size_t e) {
+        if (b % 4 != 0 || (e % 4 != 0 && e != n) || b >= e) misaligned++;
         for (size_t i = b; i < e; ++i) hits[i]++;
       });
       for (size_t i = 0; i < n; ++i) EXPECT_EQ(hits[i].load(), 1) << threads << " " << n << " " << i;
+      EXPECT_EQ(misaligned.load(), 0) << "ranges must be whole grains: " << threads << " " << n;
     }
   }
 }

@@ -63,16 +63,40 @@ struct ThreadPool::Impl {
   std::condition_variable work_cv, done_cv;
   std::vector<std::thread> workers;
   const std::function<void(size_t, size_t)>* fn = nullptr;
-  std::vector<size_t> begins, ends;
+  size_t n = 0, grain = 1;
+  std::atomic<size_t> next{0};  // first index not yet handed out
   std::atomic<uint64_t> generation{0};
   std::atomic<int> pending{0};
   std::atomic<bool> stop{false};
 };
 
+namespace {
+// Guided scheduling: each claim takes about 1/(2 * threads) of what is
+// left, a whole number of grains, so the ranges shrink towards the end. A
+// thread that starts late or runs slower simply claims less: the worker
+// reads activations the caller has just written (they come from the
+// caller's cache), and on a shared host one core can be slower than the
+// other for a while. A static split made the faster thread wait at every
+// call; the bits cannot change, since each index is computed alone.
+bool Claim(std::atomic<size_t>& next, size_t n, size_t grain, int n_threads, size_t* b, size_t* e) {
+  size_t at = next.load(std::memory_order_relaxed);
+  for (;;) {
+    if (at >= n) return false;
+    const size_t grains_left = (n - at + grain - 1) / grain;
+    size_t take = grains_left / (2 * size_t(n_threads));
+    if (take == 0) take = 1;
+    const size_t end = at + take * grain < n ? at + take * grain : n;
+    if (next.compare_exchange_weak(at, end, std::memory_order_relaxed)) {
+      *b = at;
+      *e = end;
+      return true;
+    }
+  }
+}
+}  // namespace
+
 ThreadPool::ThreadPool(int n_threads)
     : n_threads_(n_threads < 1 ? 1 : n_threads), impl_(new Impl) {
-  impl_->begins.resize(n_threads_);
-  impl_->ends.resize(n_threads_);
   for (int t = 1; t < n_threads_; ++t) {
     impl_->workers.emplace_back([this, t] {
       Impl& im = *impl_;
@@ -86,9 +110,9 @@ ThreadPool::ThreadPool(int n_threads)
         }
         if (im.stop.load(std::memory_order_acquire)) return;
         seen = im.generation.load(std::memory_order_acquire);
-        const size_t b = im.begins[t], e = im.ends[t];
         const auto* fn = im.fn;
-        if (b < e) (*fn)(b, e);
+        size_t b, e;
+        while (Claim(im.next, im.n, im.grain, n_threads_, &b, &e)) (*fn)(b, e);
         if (im.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
           // The caller may be asleep: wake it under the mutex, so the
           // wake-up cannot fall between its check and its wait.
@@ -119,22 +143,18 @@ void ThreadPool::ParallelFor(size_t n, size_t grain, const std::function<void(si
     return;
   }
   Impl& im = *impl_;
-  size_t per = (chunks + n_threads_ - 1) / n_threads_;
   {
     std::lock_guard<std::mutex> lock(im.mu);
-    for (int t = 0; t < n_threads_; ++t) {
-      size_t b = size_t(t) * per * grain, e = b + per * grain;
-      if (b > n) b = n;
-      if (e > n) e = n;
-      im.begins[t] = b;
-      im.ends[t] = e;
-    }
     im.fn = &fn;
+    im.n = n;
+    im.grain = grain;
+    im.next.store(0, std::memory_order_relaxed);
     im.pending.store(n_threads_ - 1, std::memory_order_relaxed);
     im.generation.fetch_add(1, std::memory_order_release);
   }
   im.work_cv.notify_all();
-  if (im.begins[0] < im.ends[0]) fn(im.begins[0], im.ends[0]);
+  size_t b, e;
+  while (Claim(im.next, n, grain, n_threads_, &b, &e)) fn(b, e);
   if (!SpinUntil([&] { return im.pending.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(im.mu);
     im.done_cv.wait(lock, [&] { return im.pending.load(std::memory_order_acquire) == 0; });

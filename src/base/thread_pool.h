@@ -22,8 +22,10 @@ class ThreadPool {
   int size() const { return n_threads_; }
 
   // Calls fn(begin, end) over a partition of [0, n) into contiguous ranges,
-  // at most one range per thread, each a multiple of `grain` long (except
-  // the last). Returns when every call has finished.
+  // each a multiple of `grain` long (except the last), handed out while the
+  // threads ask for work: a thread may get several ranges, in any order, and
+  // which thread gets which depends on timing. Returns when every call has
+  // finished.
   void ParallelFor(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn);
 
  private:

@@ -911,8 +911,17 @@ HWY_NOINLINE void MatmulSmallX86T(const Weights& w, const SmallBatchAct& xa, flo
 template <uint32_t kType>
 HWY_INLINE void MatmulSmallX86(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
                                size_t r_end) {
+  // The pool hands a thread several row ranges of one matmul: the layout is
+  // built once per quantization (and bias) per thread.
   thread_local SmallBatchAct xa;
-  BuildSmallBatchAct(x, kType == uint32_t(gguf::TensorType::kQ4_0) ? 8 : 0, &xa);
+  thread_local uint64_t xa_version = 0;
+  thread_local int32_t xa_bias = -1;
+  const int32_t bias = kType == uint32_t(gguf::TensorType::kQ4_0) ? 8 : 0;
+  if (x.version == 0 || x.version != xa_version || bias != xa_bias) {
+    BuildSmallBatchAct(x, bias, &xa);
+    xa_version = x.version;
+    xa_bias = bias;
+  }
   switch (x.n_tokens) {
 #define LITHIUM_SMALL_CASE(N) \
   case N:                     \

@@ -19,6 +19,7 @@
 // count, or how many tokens share the matmul.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -39,7 +40,13 @@ struct ActQ8 {
   // Slack after the last row lets SIMD code read a whole group of 8 blocks
   // past a row's end; the values read there are masked out, never used.
   static constexpr size_t kSlackBlocks = 8;
+  // A number no other quantization has had (every quantize_act resizes):
+  // kernels that derive a layout from the activations (the small-batch x86
+  // path) rebuild it only when this changes, not on every row range.
+  uint64_t version = 0;
   void Resize(size_t tokens, size_t c) {
+    static std::atomic<uint64_t> counter{0};
+    version = counter.fetch_add(1, std::memory_order_relaxed) + 1;
     n_tokens = tokens;
     cols = c;
     q.resize(tokens * c + kSlackBlocks * kQBlock);
