@@ -65,6 +65,10 @@ struct Ops {
   // Quantized weights (quant.h): activations to int8 blocks, then the
   // integer-block matmul over rows [r_begin, r_end) for every token of x.
   void (*quantize_act)(const float* x, size_t n_tokens, size_t cols, ActQ8* out);
+  // Blocks [b_begin, b_end) of an ActQ8 already sized by Resize (block b is
+  // x[32 b .. 32 b + 31] of the [n_tokens, cols] input): the values
+  // quantize_act gives them, so threads can quantize disjoint ranges.
+  void (*quantize_act_blocks)(const float* x, size_t b_begin, size_t b_end, ActQ8* out);
   void (*matmul_q)(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
                    size_t r_end);
 };

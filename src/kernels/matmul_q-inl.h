@@ -21,14 +21,12 @@ HWY_BEFORE_NAMESPACE();
 namespace lithium::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-void QuantizeActivations(const float* x, size_t n_tokens, size_t cols, ActQ8* out) {
-  out->Resize(n_tokens, cols);
+void QuantizeActivationBlocks(const float* x, size_t b_begin, size_t b_end, ActQ8* out) {
   const hn::CappedTag<float, 32> d;
   const hn::RebindToSigned<decltype(d)> di;
   const size_t N = hn::Lanes(d);
   const auto magic = hn::Set(d, 12582912.0f);
-  const size_t nb = n_tokens * cols / kQBlock;
-  for (size_t b = 0; b < nb; ++b) {
+  for (size_t b = b_begin; b < b_end; ++b) {
     const float* xb = x + b * kQBlock;
     // The maximum magnitude is exact in any order.
     auto vmax = hn::Zero(d);
@@ -51,6 +49,11 @@ void QuantizeActivations(const float* x, size_t n_tokens, size_t cols, ActQ8* ou
     out->d[b] = scale;
     out->sum[b] = sum;
   }
+}
+
+void QuantizeActivations(const float* x, size_t n_tokens, size_t cols, ActQ8* out) {
+  out->Resize(n_tokens, cols);
+  QuantizeActivationBlocks(x, 0, n_tokens * cols / kQBlock, out);
 }
 
 // Exact dot of 16 int8 pairs.

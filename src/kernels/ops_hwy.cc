@@ -23,6 +23,7 @@ void FillOps(Ops* ops) {
   ops->attention = &Attention;
   ops->exp = &ExpVec;
   ops->quantize_act = &QuantizeActivations;
+  ops->quantize_act_blocks = &QuantizeActivationBlocks;
   ops->matmul_q = &MatmulQ;
 }
 

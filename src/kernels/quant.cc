@@ -146,8 +146,11 @@ void DequantizeRow(uint32_t type, const void* src, size_t n, float* y) {
 
 void QuantizeActivationsRef(const float* x, size_t n_tokens, size_t cols, ActQ8* out) {
   out->Resize(n_tokens, cols);
-  const size_t nb = n_tokens * cols / kQBlock;
-  for (size_t b = 0; b < nb; ++b) {
+  QuantizeActivationBlocksRef(x, 0, n_tokens * cols / kQBlock, out);
+}
+
+void QuantizeActivationBlocksRef(const float* x, size_t b_begin, size_t b_end, ActQ8* out) {
+  for (size_t b = b_begin; b < b_end; ++b) {
     const float* xb = x + b * kQBlock;
     float amax = 0.0f;
     for (size_t i = 0; i < kQBlock; ++i) {

@@ -71,6 +71,7 @@ bool QuantizeRow(uint32_t type, const float* src, size_t n, void* out);
 
 // The scalar reference of the two kernel entries below.
 void QuantizeActivationsRef(const float* x, size_t n_tokens, size_t cols, ActQ8* out);
+void QuantizeActivationBlocksRef(const float* x, size_t b_begin, size_t b_end, ActQ8* out);
 void MatmulQRef(const Weights& w, const ActQ8& x, float* y, size_t y_stride, size_t r_begin,
                 size_t r_end);
 

@@ -1,6 +1,7 @@
 // Quantized formats and the quantized matmul: round trips within each
 // format's expected error, the reference dot against dequantized weights,
 // and every SIMD target bit for bit against the scalar reference.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -97,6 +98,27 @@ TEST(Quant, ReferenceDotMatchesDequantizedDot) {
 }
 
 class QuantTarget : public ::testing::TestWithParam<size_t> {};
+
+// Threads quantize disjoint block ranges of one ActQ8 (the feed-forward
+// product): any split gives quantize_act's bytes, on every target.
+TEST_P(QuantTarget, QuantizeActBlocksEqualsWholeQuantization) {
+  const Target& t = AvailableTargets()[GetParam()];
+  const size_t tokens = 3, cols = 4864, nb = tokens * cols / 32;
+  auto x = Gaussian(tokens * cols, 77);
+  for (size_t i = 64; i < 96; ++i) x[i] = 0;  // a zero block
+  ActQ8 whole, parts;
+  t.ops.quantize_act(x.data(), tokens, cols, &whole);
+  parts.Resize(tokens, cols);
+  for (size_t b = 0; b < nb;) {
+    const size_t e = std::min(nb, b + 1 + b % 37);  // uneven ranges, some across tokens
+    t.ops.quantize_act_blocks(x.data(), b, e, &parts);
+    b = e;
+  }
+  EXPECT_EQ(whole.q, parts.q) << t.name;
+  EXPECT_EQ(whole.sum, parts.sum) << t.name;
+  EXPECT_EQ(0, std::memcmp(whole.d.data(), parts.d.data(), whole.d.size() * 4)) << t.name;
+  EXPECT_NE(whole.version, parts.version);
+}
 
 TEST_P(QuantTarget, MatmulQBitwiseEqualsReference) {
   const Target& t = AvailableTargets()[GetParam()];

@@ -140,6 +140,7 @@ void FillReferenceOps(Ops* ops) {
   ops->attention = &AttentionRef;
   ops->exp = &ExpVecRef;
   ops->quantize_act = &QuantizeActivationsRef;
+  ops->quantize_act_blocks = &QuantizeActivationBlocksRef;
   ops->matmul_q = &MatmulQRef;
 }
 

@@ -20,25 +20,35 @@ namespace {
 // Rows per thread task: enough to amortise the handoff.
 constexpr size_t kRowGrain = 16;
 
+// Quantized activations reused across calls, one per use in a layer; a
+// named reference, because a lambda running on a worker thread would
+// otherwise see that thread's own (empty) instance.
+enum ActSlot { kActMatmul, kActProjections, kActFfnProduct, kActSlots };
+kernels::ActQ8& ActScratch(ActSlot slot) {
+#if defined(LITHIUM_NO_THREADS)
+  // wasm32-wasi: one thread, and no __cxa_thread_atexit to run a
+  // thread_local's destructor, so a plain static is the same thing.
+  static kernels::ActQ8 acts[kActSlots];
+#else
+  thread_local kernels::ActQ8 acts[kActSlots];
+#endif
+  return acts[slot];
+}
+
+// y[T, rows] = act W^T for activations already quantized.
+void MatmulQuantized(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w,
+                     const kernels::ActQ8& act, float* y) {
+  pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) { ops.matmul_q(w, act, y, w.rows, r0, r1); });
+}
+
 // y[T, rows] = x[T, cols] W^T. Quantized weights first quantize the
 // activations to int8 blocks (once, shared by all threads).
 void Matmul(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w, const float* x,
             size_t n_tokens, float* y) {
   if (kernels::IsQuantizedType(w.type)) {
-    // Reused across calls; a named reference, because a lambda running on a
-    // worker thread would otherwise see that thread's own (empty) instance.
-#if defined(LITHIUM_NO_THREADS)
-    // wasm32-wasi: one thread, and no __cxa_thread_atexit to run a
-    // thread_local's destructor, so a plain static is the same thing.
-    static kernels::ActQ8 act_buffer;
-#else
-    thread_local kernels::ActQ8 act_buffer;
-#endif
-    kernels::ActQ8& act = act_buffer;
+    kernels::ActQ8& act = ActScratch(kActMatmul);
     ops.quantize_act(x, n_tokens, w.cols, &act);
-    pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
-      ops.matmul_q(w, act, y, w.rows, r0, r1);
-    });
+    MatmulQuantized(ops, pool, w, act, y);
     return;
   }
   pool.ParallelFor(w.rows, kRowGrain, [&](size_t r0, size_t r1) {
@@ -46,11 +56,11 @@ void Matmul(const kernels::Ops& ops, ThreadPool& pool, const kernels::Weights& w
   });
 }
 
-// Several matrices applied to the same input (q, k and v; gate and up):
-// quantized activations computed once, and one split of all the matrices'
-// rows over the pool instead of a hand-off per matrix (k and v of a small
-// model are 128 rows: less work than the hand-off). Each output row is
-// computed exactly as Matmul computes it.
+// Several matrices applied to the same input (q, k and v): quantized
+// activations computed once, and one split of all the matrices' rows over
+// the pool instead of a hand-off per matrix (k and v of a small model are
+// 128 rows: less work than the hand-off). Each output row is computed
+// exactly as Matmul computes it.
 struct Projection {
   const kernels::Weights* w;
   float* y;
@@ -67,12 +77,7 @@ void MatmulSameInput(const kernels::Ops& ops, ThreadPool& pool, std::initializer
     for (const Projection& p : ps) Matmul(ops, pool, *p.w, x, n_tokens, p.y);
     return;
   }
-#if defined(LITHIUM_NO_THREADS)
-  static kernels::ActQ8 act_buffer;
-#else
-  thread_local kernels::ActQ8 act_buffer;
-#endif
-  kernels::ActQ8& act = act_buffer;
+  kernels::ActQ8& act = ActScratch(kActProjections);
   ops.quantize_act(x, n_tokens, ps.begin()->w->cols, &act);
   pool.ParallelFor(total, kRowGrain, [&](size_t r0, size_t r1) {
     size_t offset = 0;
@@ -82,6 +87,43 @@ void MatmulSameInput(const kernels::Ops& ops, ThreadPool& pool, std::initializer
       offset += p.w->rows;
     }
   });
+}
+
+// The feed-forward block's input side (SwiGLU):
+//   gate = silu(W_gate xb) * (W_up xb),
+// and, when W_down is quantized, gate quantized for it. With quantized gate
+// and up weights this is one pass over the pool: each range of n_ff indices
+// (whole 32-blocks) computes those rows of both matrices, their product and
+// its blocks of W_down's input. The product and its quantization (four
+// times the work with four sequences) then leave the calling thread, at no
+// extra hand-off; every value is the one the separate steps give.
+// Returns W_down's quantized input, or nullptr when the caller must use
+// Matmul on gate.
+const kernels::ActQ8* FeedForwardIn(const kernels::Ops& ops, ThreadPool& pool, const LayerWeights& lw,
+                                    const float* xb, size_t n_tokens, size_t ff, float* gate, float* up) {
+  const bool fused = kernels::IsQuantizedType(lw.w_gate.type) && kernels::IsQuantizedType(lw.w_up.type) &&
+                     lw.w_gate.cols == lw.w_up.cols && lw.w_gate.rows == ff && lw.w_up.rows == ff;
+  if (!fused) {
+    MatmulSameInput(ops, pool, {{&lw.w_gate, gate}, {&lw.w_up, up}}, xb, n_tokens);
+    ops.swiglu(gate, up, n_tokens * ff, gate);
+    return nullptr;
+  }
+  const bool quantize = kernels::IsQuantizedType(lw.w_down.type) && ff % kernels::kQBlock == 0;
+  kernels::ActQ8& act = ActScratch(kActProjections);
+  ops.quantize_act(xb, n_tokens, lw.w_gate.cols, &act);
+  kernels::ActQ8& product = ActScratch(kActFfnProduct);
+  if (quantize) product.Resize(n_tokens, ff);
+  pool.ParallelFor(ff, quantize ? kernels::kQBlock : kRowGrain, [&](size_t r0, size_t r1) {
+    ops.matmul_q(lw.w_gate, act, gate, ff, r0, r1);
+    ops.matmul_q(lw.w_up, act, up, ff, r0, r1);
+    for (size_t t = 0; t < n_tokens; ++t) {
+      ops.swiglu(gate + t * ff + r0, up + t * ff + r0, r1 - r0, gate + t * ff + r0);
+      if (quantize) {
+        ops.quantize_act_blocks(gate, (t * ff + r0) / kernels::kQBlock, (t * ff + r1) / kernels::kQBlock, &product);
+      }
+    }
+  });
+  return quantize ? &product : nullptr;
 }
 
 // Looks up one embedding row as float (ggml's dequantization for every type).
@@ -236,9 +278,12 @@ Status RunForwardBatch(const Model& model, std::span<const BatchEntry> batch, co
 
     // Feed-forward block (SwiGLU): x += W_down (silu(W_gate xb) * W_up xb).
     for (size_t t = 0; t < T; ++t) ops.rmsnorm(&x[t * d], lw.ffn_norm, d, c.rms_eps, &xb[t * d]);
-    MatmulSameInput(ops, pool, {{&lw.w_gate, gate.data()}, {&lw.w_up, up.data()}}, xb.data(), T);
-    ops.swiglu(gate.data(), up.data(), T * ff, gate.data());
-    Matmul(ops, pool, lw.w_down, gate.data(), T, proj.data());
+    const kernels::ActQ8* product = FeedForwardIn(ops, pool, lw, xb.data(), T, ff, gate.data(), up.data());
+    if (product != nullptr) {
+      MatmulQuantized(ops, pool, lw.w_down, *product, proj.data());
+    } else {
+      Matmul(ops, pool, lw.w_down, gate.data(), T, proj.data());
+    }
     ops.add(x.data(), proj.data(), T * d);
   }
   for (const BatchEntry& b : batch) b.cache->SetPast(b.cache->n_past() + int64_t(b.tokens.size()));
