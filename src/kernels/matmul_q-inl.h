@@ -24,6 +24,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 void QuantizeActivationBlocks(const float* x, size_t b_begin, size_t b_end, ActQ8* out) {
   const hn::CappedTag<float, 32> d;
   const hn::RebindToSigned<decltype(d)> di;
+  const hn::Rebind<int8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(d);
   const auto magic = hn::Set(d, 12582912.0f);
   for (size_t b = b_begin; b < b_end; ++b) {
@@ -35,19 +36,16 @@ void QuantizeActivationBlocks(const float* x, size_t b_begin, size_t b_end, ActQ
     const float scale = amax / 127.0f;
     const float id = amax > 0.0f ? 127.0f / amax : 0.0f;
     const auto vid = hn::Set(d, id);
-    int32_t q32[kQBlock];
+    auto vsum = hn::Zero(di);
     for (size_t i = 0; i < kQBlock; i += N) {
       // Round half to even exactly as RoundHalfEven does.
       const auto r = hn::Sub(hn::Add(hn::Mul(hn::LoadU(d, xb + i), vid), magic), magic);
-      hn::StoreU(hn::ConvertTo(di, r), di, q32 + i);
-    }
-    int32_t sum = 0;
-    for (size_t i = 0; i < kQBlock; ++i) {
-      out->q[b * kQBlock + i] = int8_t(q32[i]);
-      sum += q32[i];
+      const auto qi = hn::ConvertTo(di, r);  // in [-127, 127]: the narrowing is exact
+      hn::StoreU(hn::DemoteTo(d8, qi), d8, out->q.data() + b * kQBlock + i);
+      vsum = hn::Add(vsum, qi);
     }
     out->d[b] = scale;
-    out->sum[b] = sum;
+    out->sum[b] = hn::GetLane(hn::SumOfLanes(di, vsum));  // an integer sum: exact in any order
   }
 }
 
