@@ -585,6 +585,22 @@ HWY_INLINE __m256i LoadBlockPair16(const uint8_t* p, size_t stride, size_t j, si
   return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
 }
 
+// From y_j = [block j | block k_j] (16 quant bytes each, 4-bit formats):
+// a 4x4 transpose of words per half, then each word split into its low and
+// high nibbles, so v[i] (v[i + 4]) holds elements 4i.. (16 + 4i..) of each
+// block in its lane. Byte m of a block holds elements m and m + 16.
+HWY_INLINE void NibblesTransposed(const __m256i* y, __m256i* v) {
+  const __m256i t0 = _mm256_unpacklo_epi32(y[0], y[1]), t1 = _mm256_unpackhi_epi32(y[0], y[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(y[2], y[3]), t3 = _mm256_unpackhi_epi32(y[2], y[3]);
+  const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
+                        _mm256_unpackhi_epi64(t1, t3)};
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_and_si256(w[i], m4);
+    v[i + 4] = _mm256_and_si256(_mm256_srli_epi16(w[i], 4), m4);
+  }
+}
+
 // A group's 8 blocks, transposed (v[i]'s lane j = elements 4i..4i+3 of
 // block j); blocks at or past `valid` are not read (their lanes are
 // don't-cares: the activations there are zero).
@@ -604,28 +620,10 @@ HWY_INLINE void DecodeGroupTransposed(const uint8_t* grp, size_t valid, __m256i*
     // m + 16 (high nibble): word i (i < 4) gives elements 4i.. and 16 + 4i...
     constexpr size_t bytes = t == TensorType::kQ4_0 ? 18 : 20, qoff = t == TensorType::kQ4_0 ? 2 : 4;
     const uint8_t* q = grp + qoff;
-    __m256i y0, y1, y2, y3;
-    if (valid == 8) {
-      y0 = LoadBlockPair16(q, bytes, 0, 8);
-      y1 = LoadBlockPair16(q, bytes, 1, 8);
-      y2 = LoadBlockPair16(q, bytes, 2, 8);
-      y3 = LoadBlockPair16(q, bytes, 3, 8);
-    } else {
-      y0 = LoadBlockPair16(q, bytes, 0, valid);
-      y1 = LoadBlockPair16(q, bytes, 1, valid);
-      y2 = LoadBlockPair16(q, bytes, 2, valid);
-      y3 = LoadBlockPair16(q, bytes, 3, valid);
-    }
-    // y_j = [block j | block j + 4]: a 4x4 transpose of words per half.
-    const __m256i t0 = _mm256_unpacklo_epi32(y0, y1), t1 = _mm256_unpackhi_epi32(y0, y1);
-    const __m256i t2 = _mm256_unpacklo_epi32(y2, y3), t3 = _mm256_unpackhi_epi32(y2, y3);
-    const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
-                          _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    for (int i = 0; i < 4; ++i) {
-      v[i] = _mm256_and_si256(w[i], m4);
-      v[i + 4] = _mm256_and_si256(_mm256_srli_epi16(w[i], 4), m4);
-    }
+    __m256i y[4];
+    for (size_t j = 0; j < 4; ++j) y[j] = LoadBlockPair16(q, bytes, j, valid);
+    // y_j = [block j | block j + 4].
+    NibblesTransposed(y, v);
   }
 }
 
@@ -821,16 +819,9 @@ HWY_INLINE void SmallTailPair(const uint8_t* grp_a, const uint8_t* grp_b, size_t
                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(grp_b + qoff + fmt.bytes * j)), 1)
                      : _mm256_setzero_si256();
   }
-  const __m256i t0 = _mm256_unpacklo_epi32(y[0], y[1]), t1 = _mm256_unpackhi_epi32(y[0], y[1]);
-  const __m256i t2 = _mm256_unpacklo_epi32(y[2], y[3]), t3 = _mm256_unpackhi_epi32(y[2], y[3]);
-  const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
-                        _mm256_unpackhi_epi64(t1, t3)};
-  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256i v[8];
-  for (int i = 0; i < 4; ++i) {
-    v[i] = _mm256_and_si256(w[i], m4);
-    v[i + 4] = _mm256_and_si256(_mm256_srli_epi16(w[i], 4), m4);
-  }
+  NibblesTransposed(y, v);  // lanes 0-3 row a's blocks, 4-7 row b's
+  const __m256i ones = _mm256_set1_epi16(1);
   auto pair_scales = [&](size_t off) {
     const __m128 a = _mm256_castps256_ps128(LoadF16Strided8Partial(grp_a + off, fmt.bytes, valid));
     const __m128 b = _mm256_castps256_ps128(LoadF16Strided8Partial(grp_b + off, fmt.bytes, valid));
